@@ -1,0 +1,1 @@
+"""Analyses that read the tidy segments table (never re-running matching)."""

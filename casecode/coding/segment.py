@@ -1,0 +1,58 @@
+"""Coding units: sentences, paragraphs and whole turns, never crossing a speaker turn."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from spacy.tokens import Doc
+
+from casecode.model import Document, Segment, Turn
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def paragraphs(text: str, turn: Turn) -> Iterator[tuple[int, int]]:
+    """Paragraph spans (document offsets) inside one turn, split at blank lines."""
+    body = text[turn.start : turn.end]
+    position = 0
+    for match in _PARAGRAPH_BREAK.finditer(body):
+        start, end = _trimmed(body, position, match.start())
+        if end > start:
+            yield turn.start + start, turn.start + end
+        position = match.end()
+    start, end = _trimmed(body, position, len(body))
+    if end > start:
+        yield turn.start + start, turn.start + end
+
+
+def sentences(doc: Doc, turn: Turn) -> Iterator[tuple[int, int]]:
+    """Sentence spans (document offsets) from a processed turn."""
+    text = doc.text
+    for sent in doc.sents:
+        start, end = _trimmed(text, sent.start_char, sent.end_char)
+        if end > start:
+            yield turn.start + start, turn.start + end
+
+
+def segment_document(document: Document, turn_docs: list[Doc]) -> dict[str, list[Segment]]:
+    """All coding units of a document, by unit, in text order."""
+    units: dict[str, list[Segment]] = {"sentence": [], "paragraph": [], "turn": []}
+    for turn_index, (turn, doc) in enumerate(zip(document.turns, turn_docs)):
+        spans = {
+            "turn": [(turn.start, turn.end)],
+            "paragraph": list(paragraphs(document.text, turn)),
+            "sentence": list(sentences(doc, turn)),
+        }
+        for unit, found in spans.items():
+            for start, end in found:
+                units[unit].append(Segment(document.id, unit, len(units[unit]), start, end, turn.speaker, turn_index))  # type: ignore[arg-type]
+    return units

@@ -1,0 +1,42 @@
+"""Plain text and Markdown transcripts, each with optional YAML front matter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from casecode.errors import TranscriptError
+from casecode.load.registry import RawDocument, ReadOptions, decode, reader, require_text
+
+
+def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
+    """Split ``---``-fenced YAML front matter from the body. Returns (metadata, body)."""
+    if not text.startswith("---\n"):
+        return {}, text
+    lines = text.split("\n")
+    for number, line in enumerate(lines[1:], start=1):
+        if line.rstrip() in ("---", "..."):
+            header = "\n".join(lines[1:number])
+            body = "\n".join(lines[number + 1 :])
+            break
+    else:
+        raise TranscriptError(f"{path}:1: front matter opened with '---' is never closed", hint="end it with a line '---'")
+    try:
+        metadata = yaml.safe_load(header) if header.strip() else {}
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", 0) + 2
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise TranscriptError(f"{path}:{line}: front matter: {problem}", hint="quote values that contain ':' or '#'") from None
+    if not isinstance(metadata, dict):
+        raise TranscriptError(f"{path}:2: front matter must be 'key: value' lines", hint="e.g. 'case: housing_mergers_england'")
+    return {str(k): v for k, v in metadata.items()}, body
+
+
+@reader(".txt", ".md", ".markdown", ".text")
+def read_text(path: Path, data: bytes, options: ReadOptions) -> list[RawDocument]:
+    """Read a .txt/.md transcript; speaker turns are detected later from its lines."""
+    metadata, body = split_front_matter(decode(data, path, options.encoding), path)
+    require_text(path, body)
+    return [RawDocument(text=body, metadata=metadata)]

