@@ -58,7 +58,7 @@ def _version(dist: str) -> str:
         return "unknown"
 
 
-def build_pipeline(model: str | None = None, *, lemmas: bool = True) -> Language:
+def build_pipeline(model: str | None = None, *, lemmas: bool = True, fresh: bool = False) -> Language:
     """Build the NLP pipeline.
 
     Args:
@@ -66,7 +66,11 @@ def build_pipeline(model: str | None = None, *, lemmas: bool = True) -> Language
             English pipeline with sentencizer and lookup lemmatizer.
         lemmas: add the lookup lemmatizer to the blank pipeline (skip it when no rule
             matches on lemmas: it is the costliest part of the blank pipeline).
+        fresh: build a new pipeline instead of sharing the one built before in this
+            process (for threads that must not share one).
     """
+    if fresh:
+        return _build_cached.__wrapped__(model, lemmas)
     return _build_cached(model, lemmas)
 
 

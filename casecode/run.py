@@ -6,17 +6,20 @@ import platform
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import pandas as pd
 
-from casecode.codebook.compile import compile_codebook, uses_lemmas
 from casecode.codebook.load import LoadedCodebook, load_codebook
-from casecode.coding.engine import Engine
-from casecode.load import CaseFrom, Corpus, ReadOptions, load_corpus
+from casecode.errors import OptionError, ResultsError
+from casecode.export.tables import DocumentInfo, cases_frame, documents_frame, manifest, segment_row, unit_row
+from casecode.load import CaseFrom, Corpus, ReadOptions, scan_corpus
 from casecode.model import Coding, Document, Segment
-from casecode.nlp import BLANK, PipelineInfo, build_pipeline, pipeline_info
+from casecode.nlp import PipelineInfo
 from casecode.results import SEGMENT_COLUMNS, UNIT_COLUMNS, Results
+
+if TYPE_CHECKING:
+    from casecode.coding.backends import CoderSpec
 
 Progress = Callable[[Document], None]
 
@@ -28,9 +31,27 @@ def casecode_version() -> str:
         return "0+unknown"
 
 
+def _versions(info: PipelineInfo) -> dict[str, str]:
+    return {"casecode": casecode_version(), "python": platform.python_version(), "spacy": info.spacy_version}
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """How much a run coded, and where it was written."""
+
+    documents: int
+    cases: int
+    codings: int
+    folder: Path | None = None
+
+
 @dataclass
 class CodingRun:
-    """Everything one coding run produced, as tables ready to write or analyse."""
+    """Everything one coding run produced, as tables ready to write or analyse.
+
+    A run made with ``keep=False`` was streamed to its results folder and holds only
+    its ``summary``; read the tables back with :func:`casecode.read_results`.
+    """
 
     corpus: Corpus
     codebook: LoadedCodebook
@@ -38,72 +59,55 @@ class CodingRun:
     codings: list[Coding]
     units: list[Segment]
     options: dict[str, Any] = field(default_factory=dict)
+    summary: RunSummary | None = None
+    streamed: bool = False
 
     @property
     def documents(self) -> tuple[Document, ...]:
         return self.corpus.documents
 
+    def _held(self) -> None:
+        if self.streamed:
+            where = self.summary.folder if self.summary else "the results folder"
+            raise ResultsError(f"this run was streamed to {where} (keep=False) and holds no tables", hint="read them with casecode.read_results(folder), or run with keep=True")
+
+    def _infos(self) -> list[DocumentInfo]:
+        return [DocumentInfo.of(d) for d in self.documents]
+
     def segments_frame(self) -> pd.DataFrame:
+        self._held()
         texts = {d.id: d.text for d in self.documents}
-        rows = [
-            {
-                "document": c.document, "case": c.case, "speaker": c.speaker or "", "unit": c.unit, "segment": c.segment,
-                "start": c.start, "end": c.end, "theme": c.theme, "code": c.code, "rule": c.rule, "rules": c.rules,
-                "matched": c.matched, "match_start": c.match_start, "match_end": c.match_end, "negated": c.negated,
-                "origin": c.origin, "text": texts[c.document][c.start : c.end],
-            }
-            for c in self.codings
-        ]
+        rows = [segment_row(c, texts[c.document]) for c in self.codings]
         frame = pd.DataFrame(rows, columns=SEGMENT_COLUMNS)
         return frame.sort_values(["document", "start", "end", "code"], kind="stable").reset_index(drop=True)
 
     def units_frame(self) -> pd.DataFrame:
-        rows = [(s.document, s.unit, s.index, s.start, s.end, s.speaker or "", s.turn) for s in self.units]
+        self._held()
+        rows = [unit_row(s) for s in self.units]
         frame = pd.DataFrame(rows, columns=UNIT_COLUMNS)
         return frame.sort_values(["document", "unit", "index"], kind="stable").reset_index(drop=True)
 
     def documents_frame(self) -> pd.DataFrame:
-        attributes = sorted({k for d in self.documents for k in d.attributes})
-        rows = []
-        for d in self.documents:
-            row = {
-                "document": d.id, "case": d.case, "source": d.source, "format": d.format, "sha256": d.sha256,
-                "characters": len(d.text), "words": len(d.text.split()), "turns": len(d.turns),
-            }
-            row.update({k: _cell(d.attributes.get(k)) for k in attributes})
-            rows.append(row)
-        return pd.DataFrame(rows).sort_values("document", kind="stable").reset_index(drop=True)
+        self._held()
+        return documents_frame(self._infos())
 
     def cases_frame(self) -> pd.DataFrame:
-        order = list(self.corpus.case_labels) + sorted({d.case for d in self.documents} - set(self.corpus.case_labels))
-        attributes = sorted({k for d in self.documents for k in d.case_attributes})
-        rows = []
-        for case in order:
-            docs = [d for d in self.documents if d.case == case]
-            if not docs:
-                continue
-            row = {"case": case, "label": self.corpus.case_labels.get(case, case), "documents": len(docs)}
-            row.update({k: _cell(docs[0].case_attributes.get(k)) for k in attributes})
-            rows.append(row)
-        return pd.DataFrame(rows)
+        self._held()
+        return cases_frame(self._infos(), self.corpus.case_labels)
 
     def manifest(self) -> dict[str, Any]:
+        self._held()
         book = self.codebook
-        return {
-            "casecode": casecode_version(),
-            "python": platform.python_version(),
-            "spacy": self.pipeline.spacy_version,
-            "pipeline": self.pipeline.as_dict(),
-            "codebook": {"path": book.path, "name": book.name, "version": book.version, "sha256": book.sha256},
-            "cases_manifest": self.corpus.manifest,
-            "documents": [
-                {"id": d.id, "source": d.source, "sha256": d.sha256, "case": d.case, "format": d.format, "characters": len(d.text)}
-                for d in sorted(self.documents, key=lambda d: d.id)
-            ],
-            "ignored": [{"path": p, "reason": r} for p, r in self.corpus.ignored],
-            "options": self.options,
-            "counts": {"documents": len(self.documents), "cases": len({d.case for d in self.documents}), "codings": len(self.codings)},
-        }
+        return manifest(
+            self._infos(),
+            codebook={"path": book.path, "name": book.name, "version": book.version, "sha256": book.sha256},
+            pipeline=self.pipeline.as_dict(),
+            versions=_versions(self.pipeline),
+            cases_manifest=self.corpus.manifest,
+            ignored=self.corpus.ignored,
+            options=self.options,
+            codings=len(self.codings),
+        )
 
     def to_results(self) -> Results:
         """The run as an in-memory :class:`Results` (what ``read_results`` would give)."""
@@ -119,8 +123,12 @@ class CodingRun:
         )
 
 
-def _cell(value: Any) -> Any:
-    return "" if value is None else value
+def _spec(book: LoadedCodebook, model: str | None, cache: bool | None, cache_dir: str | Path | None) -> "CoderSpec":
+    from casecode.cache import resolve_cache_dir
+    from casecode.coding.backends import CoderSpec
+
+    use_cache = model is not None if cache is None else cache
+    return CoderSpec(book, model, str(resolve_cache_dir(cache_dir)) if use_cache else None)
 
 
 def code_documents(
@@ -129,21 +137,21 @@ def code_documents(
     *,
     model: str | None = None,
     progress: Progress | None = None,
+    cache: bool | None = False,
+    cache_dir: str | Path | None = None,
 ) -> tuple[list[Coding], list[Segment], PipelineInfo]:
-    """Code already-loaded documents. Returns (codings, all units, pipeline info)."""
-    nlp = build_pipeline(model, lemmas=model is not None or uses_lemmas(codebook))
-    info = pipeline_info(nlp, model)
-    compiled = compile_codebook(codebook, nlp, pipeline_name=info.name if model else BLANK)
-    engine = Engine(compiled)
+    """Code already-loaded documents in this process. Returns (codings, all units, pipeline info)."""
+    from casecode.coding.backends import DocumentCoder
+
+    coder = DocumentCoder(_spec(codebook, model, cache, cache_dir))
     codings: list[Coding] = []
     units: list[Segment] = []
-    for result in engine.code(documents):
-        codings.extend(result.codings)
-        for segments in result.units.values():
-            units.extend(segments)
+    for coded in coder.code(documents):
+        codings.extend(coded.codings)
+        units.extend(coded.units)
         if progress is not None:
-            progress(result.document)
-    return codings, units, info
+            progress(coded.document)
+    return codings, units, coder.info
 
 
 def code_corpus(
@@ -158,39 +166,92 @@ def code_corpus(
     exclude: Iterable[str] = (),
     progress: Progress | None = None,
     xlsx: bool = True,
+    jobs: int = 1,
+    dask: Any = None,
+    cache: bool | None = None,
+    cache_dir: str | Path | None = None,
+    keep: bool = True,
 ) -> CodingRun:
     """Code transcripts with a codebook; write a results folder if ``out`` is given.
 
+    Documents are read, coded and written one at a time. Serial, ``jobs`` and ``dask``
+    runs give byte-identical results.
+
+    Args:
+        jobs: worker processes on this machine (1: this process).
+        dask: ``"local"`` (a ``LocalCluster`` with ``jobs`` or 2 workers), a scheduler
+            address such as ``"tcp://10.0.0.5:8786"``, or a ``distributed.Client``.
+        cache: use the NLP cache (None: only with a trained ``model``, where it pays).
+        cache_dir: the cache folder (default ``$CASECODE_CACHE_DIR`` or the user's cache).
+        keep: hold documents, codings and units in the returned run. With
+            ``keep=False`` (needs ``out``) memory does not grow with the corpus and the
+            run carries only its ``summary``.
+
     Example:
-        >>> run = code_corpus(["transcripts_example"], "codebooks/partnership.yaml", out="results")  # doctest: +SKIP
+        >>> run = code_corpus(["transcripts_example"], "codebooks/partnership.yaml", out="results", jobs=2)  # doctest: +SKIP
         >>> run.segments_frame()[["document", "code", "rule", "matched"]].head()  # doctest: +SKIP
     """
+    from casecode.coding.backends import DocumentCoder, open_backend
+    from casecode.export.stream import FolderWriter
+
+    if not keep and out is None:
+        raise OptionError("keep=False needs out=FOLDER", hint="give the results folder to stream the run into")
     book = codebook if isinstance(codebook, LoadedCodebook) else load_codebook(codebook)
     options = options or ReadOptions()
     exclude = tuple(exclude)
-    corpus = load_corpus(paths, cases=cases, case_from=case_from, options=options, exclude=exclude)
-    codings, units, info = code_documents(corpus.documents, book, model=model, progress=progress)
-    run = CodingRun(
-        corpus=corpus,
+    source = scan_corpus(paths, cases=cases, case_from=case_from, options=options, exclude=exclude)
+    spec = _spec(book, model, cache, cache_dir)
+    # Build and check the pipeline here first: a codebook the pipeline cannot serve
+    # fails before any worker starts, and the manifest needs the pipeline's fingerprint.
+    info = DocumentCoder(spec).info
+    run_options = {
+        "inputs": [Path(p).as_posix() for p in paths],
+        "cases": Path(cases).as_posix() if cases else None,
+        "case_from": case_from,
+        "model": model,
+        "encoding": options.encoding,
+        "speaker_pattern": options.speaker_pattern,
+        "text_column": options.text_column,
+        "speaker_column": options.speaker_column,
+        "document_column": options.document_column,
+        "exclude": list(exclude),
+    }
+    documents: list[Document] = []
+    codings: list[Coding] = []
+    units: list[Segment] = []
+    writer = FolderWriter(Path(out), book, xlsx=xlsx) if out is not None else None
+    try:
+        count = n_codings = 0
+        seen_cases: set[str] = set()
+        with open_backend(jobs=jobs, dask=dask) as backend:
+            for coded in backend.run(spec, source.documents()):
+                if writer is not None:
+                    writer.add(coded.document, coded.codings, coded.units)
+                if keep:
+                    documents.append(coded.document)
+                    codings.extend(coded.codings)
+                    units.extend(coded.units)
+                count += 1
+                seen_cases.add(coded.document.case)
+                n_codings += len(coded.codings)
+                if progress is not None:
+                    progress(coded.document)
+        summary = RunSummary(count, len(seen_cases), n_codings, Path(out) if out is not None else None)
+        if writer is not None:
+            writer.finish(
+                pipeline=info.as_dict(), versions=_versions(info), cases_manifest=source.corpus().manifest,
+                case_labels=source.case_labels, ignored=source.ignored, options=run_options,
+            )
+    finally:
+        if writer is not None:
+            writer.abort()
+    return CodingRun(
+        corpus=source.corpus(documents),
         codebook=book,
         pipeline=info,
         codings=codings,
         units=units,
-        options={
-            "inputs": [Path(p).as_posix() for p in paths],
-            "cases": Path(cases).as_posix() if cases else None,
-            "case_from": case_from,
-            "model": model,
-            "encoding": options.encoding,
-            "speaker_pattern": options.speaker_pattern,
-            "text_column": options.text_column,
-            "speaker_column": options.speaker_column,
-            "document_column": options.document_column,
-            "exclude": list(exclude),
-        },
+        options=run_options,
+        summary=summary,
+        streamed=not keep,
     )
-    if out is not None:
-        from casecode.export.folder import write_results
-
-        write_results(run, Path(out), xlsx=xlsx)
-    return run

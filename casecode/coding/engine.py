@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import fnmatch
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -83,24 +83,29 @@ class Engine:
         self._order = {(code_id, rule_id): i for code_id, spec in compiled.specs.items() for i, rule_id in enumerate(spec.rules)}
 
     def process(self, documents: Iterable[Document]) -> Iterator[tuple[Document, list[Doc]]]:
-        """Run the NLP pipeline over every turn of every document, streaming."""
-        def turns() -> Iterator[tuple[str, tuple[int, int]]]:
-            for index, document in enumerate(docs):
-                for turn_index, turn in enumerate(document.turns):
-                    yield document.text[turn.start : turn.end], (index, turn_index)
+        """Run the NLP pipeline over every turn of every document, streaming.
 
-        docs = list(documents)
-        pending: dict[int, list[Doc]] = defaultdict(list)
-        expected = {i: len(d.turns) for i, d in enumerate(docs)}
-        next_out = 0
-        for doc, (index, _turn) in self.nlp.pipe(turns(), as_tuples=True, batch_size=self.batch_size):
-            pending[index].append(doc)
-            while next_out < len(docs) and len(pending[next_out]) == expected[next_out]:
-                yield docs[next_out], pending.pop(next_out)
-                next_out += 1
-        while next_out < len(docs):
-            yield docs[next_out], pending.pop(next_out, [])
-            next_out += 1
+        Turns of consecutive documents share ``nlp.pipe`` batches; only the documents
+        whose turns are inside the current batch are held in memory.
+        """
+        waiting: deque[Document] = deque()
+
+        def turns() -> Iterator[str]:
+            for document in documents:
+                waiting.append(document)
+                for turn in document.turns:
+                    yield document.text[turn.start : turn.end]
+
+        current: list[Doc] = []
+        for doc in self.nlp.pipe(turns(), batch_size=self.batch_size):
+            while not waiting[0].turns:  # documents without turns are complete at once
+                yield waiting.popleft(), []
+            current.append(doc)
+            if len(current) == len(waiting[0].turns):
+                yield waiting.popleft(), current
+                current = []
+        while waiting:
+            yield waiting.popleft(), []
 
     def code(self, documents: Iterable[Document]) -> Iterator[DocumentCoding]:
         """Code documents one at a time (streaming: memory does not grow with the corpus)."""

@@ -6,7 +6,7 @@ import fnmatch
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Literal, Sequence
+from typing import Any, Iterable, Iterator, Literal, Sequence
 
 from casecode.errors import CaseAssignmentError, TranscriptError
 from casecode.load import captions, docx, table, text  # noqa: F401  (register readers)
@@ -17,6 +17,7 @@ from casecode.model import Document
 
 __all__ = [
     "Corpus",
+    "CorpusSource",
     "DEFAULT_SPEAKER_PATTERN",
     "READERS",
     "ReadOptions",
@@ -25,6 +26,7 @@ __all__ = [
     "load_corpus",
     "read_document",
     "reader",
+    "scan_corpus",
     "split_front_matter",
 ]
 
@@ -160,6 +162,97 @@ def _scalar(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
 
 
+@dataclass
+class CorpusSource:
+    """Transcripts found and a manifest read, ready to be loaded one document at a time.
+
+    ``documents()`` reads each file only when it is reached, so a corpus of any size
+    can be coded without holding every text in memory. Reading it twice reads the
+    files twice.
+    """
+
+    paths: tuple[str, ...]
+    found: list[_Found]
+    ignored: tuple[tuple[str, str], ...]
+    manifest: CasesManifest | None
+    manifest_path: Path | None
+    options: ReadOptions
+    case_from: CaseFrom | None = None
+
+    @property
+    def case_labels(self) -> dict[str, str]:
+        return {c.id: c.label for c in self.manifest.cases} if self.manifest else {}
+
+    def documents(self) -> Iterator[Document]:
+        """Read and yield the documents in discovery order (raises as ``load_corpus`` does)."""
+        pattern = self.options.compiled_speaker_pattern()
+        seen: dict[str, str] = {}
+        for item in self.found:
+            data_hash = hashlib.sha256(item.path.read_bytes()).hexdigest()
+            base_id = item.path.relative_to(item.root).with_suffix("").as_posix()
+            for raw in read_document(item.path, self.options):
+                doc_id = str(raw.metadata.get("id") or base_id)
+                if raw.key:
+                    doc_id = f"{doc_id}/{raw.key}"
+                if doc_id in seen:
+                    raise TranscriptError(f"{item.path}: document id {doc_id!r} is also used by {seen[doc_id]}", hint="rename one file, or set a distinct 'id:' in its front matter")
+                seen[doc_id] = item.path.as_posix()
+                case_id, case_attrs, doc_attrs = _assign(item, raw, doc_id, self.manifest, self.case_from)
+                turns = raw.turns if raw.turns is not None else detect_turns(raw.text, pattern)
+                yield Document(
+                    id=doc_id,
+                    source=item.path.as_posix(),
+                    text=raw.text,
+                    case=case_id,
+                    format=item.path.suffix.lower().lstrip("."),
+                    sha256=data_hash,
+                    turns=turns,
+                    attributes={k: _scalar(v) for k, v in doc_attrs.items()},
+                    case_attributes={k: _scalar(v) for k, v in case_attrs.items()},
+                )
+
+    def corpus(self, documents: Iterable[Document] = ()) -> Corpus:
+        """A :class:`Corpus` of this source holding ``documents``."""
+        return Corpus(
+            documents=tuple(documents),
+            ignored=self.ignored,
+            manifest=self.manifest_path.as_posix() if self.manifest_path else None,
+            case_labels=self.case_labels,
+        )
+
+
+def scan_corpus(
+    paths: Sequence[str | Path],
+    *,
+    cases: str | Path | None = None,
+    case_from: CaseFrom | None = None,
+    options: ReadOptions | None = None,
+    exclude: Iterable[str] = (),
+) -> CorpusSource:
+    """Find the transcripts and read the cases manifest, without reading any transcript.
+
+    Same arguments as :func:`load_corpus`; call ``.documents()`` on the result to stream
+    the documents.
+
+    Example:
+        >>> source = scan_corpus(["transcripts_example"])  # doctest: +SKIP
+        >>> for document in source.documents(): ...  # doctest: +SKIP
+    """
+    options = options or ReadOptions()
+    options.compiled_speaker_pattern()  # a bad pattern fails before any work
+    manifest_path = Path(cases) if cases else None
+    if manifest_path is None:
+        for given in paths:
+            if Path(given).is_dir() and (candidate := find_manifest(Path(given))):
+                manifest_path = candidate
+                break
+    manifest = read_manifest(manifest_path) if manifest_path else None
+    found, ignored = discover(paths, exclude=exclude)
+    if not found:
+        raise TranscriptError(f"{', '.join(map(str, paths))}: no transcripts found", hint=f"casecode reads {', '.join(sorted(READERS))}")
+    return CorpusSource(tuple(str(p) for p in paths), found, tuple(ignored), manifest, manifest_path, options, case_from)
+
+
 def load_corpus(
     paths: Sequence[str | Path],
     *,
@@ -184,44 +277,5 @@ def load_corpus(
     Example:
         >>> corpus = load_corpus(["transcripts_example"])  # doctest: +SKIP
     """
-    options = options or ReadOptions()
-    pattern = options.compiled_speaker_pattern()
-    manifest_path = Path(cases) if cases else None
-    if manifest_path is None:
-        for given in paths:
-            if Path(given).is_dir() and (candidate := find_manifest(Path(given))):
-                manifest_path = candidate
-                break
-    manifest = read_manifest(manifest_path) if manifest_path else None
-    found, ignored = discover(paths, exclude=exclude)
-    if not found:
-        raise TranscriptError(f"{', '.join(map(str, paths))}: no transcripts found", hint=f"casecode reads {', '.join(sorted(READERS))}")
-    documents: list[Document] = []
-    seen: dict[str, str] = {}
-    for item in found:
-        data_hash = hashlib.sha256(item.path.read_bytes()).hexdigest()
-        base_id = item.path.relative_to(item.root).with_suffix("").as_posix()
-        for raw in read_document(item.path, options):
-            doc_id = str(raw.metadata.get("id") or base_id)
-            if raw.key:
-                doc_id = f"{doc_id}/{raw.key}"
-            if doc_id in seen:
-                raise TranscriptError(f"{item.path}: document id {doc_id!r} is also used by {seen[doc_id]}", hint="rename one file, or set a distinct 'id:' in its front matter")
-            seen[doc_id] = item.path.as_posix()
-            case_id, case_attrs, doc_attrs = _assign(item, raw, doc_id, manifest, case_from)
-            turns = raw.turns if raw.turns is not None else detect_turns(raw.text, pattern)
-            documents.append(
-                Document(
-                    id=doc_id,
-                    source=item.path.as_posix(),
-                    text=raw.text,
-                    case=case_id,
-                    format=item.path.suffix.lower().lstrip("."),
-                    sha256=data_hash,
-                    turns=turns,
-                    attributes={k: _scalar(v) for k, v in doc_attrs.items()},
-                    case_attributes={k: _scalar(v) for k, v in case_attrs.items()},
-                )
-            )
-    labels = {c.id: c.label for c in manifest.cases} if manifest else {}
-    return Corpus(documents=tuple(documents), ignored=tuple(ignored), manifest=manifest_path.as_posix() if manifest_path else None, case_labels=labels)
+    source = scan_corpus(paths, cases=cases, case_from=case_from, options=options, exclude=exclude)
+    return source.corpus(source.documents())

@@ -1,0 +1,180 @@
+"""A content-addressed cache of NLP-processed documents, so re-coding skips the NLP.
+
+Each entry is one document's speaker turns as parsed spaCy ``Doc`` objects in a
+``DocBin`` file. Its name is the SHA-256 of the pipeline fingerprint (pipeline name,
+version, components and config, spaCy version — see :func:`casecode.nlp.pipeline_info`),
+the casecode version and the turns' normalised text: change any of them and the old
+entry is simply never looked up again. Nothing else is stored (no file names, cases or
+attributes), and the whole folder can be deleted at any time.
+
+The cache pays for trained pipelines (``--model``): reloading a ``DocBin`` is two
+orders of magnitude faster than parsing again. For the blank pipeline it barely does,
+so ``cache=None`` ("auto") uses it only with ``--model``.
+
+Location: ``--cache-dir``, else ``$CASECODE_CACHE_DIR``, else the user's cache folder
+(``$XDG_CACHE_HOME/casecode`` or ``~/.cache/casecode``; ``~/Library/Caches/casecode`` on
+macOS; ``%LOCALAPPDATA%\\casecode\\Cache`` on Windows). Entries live in a ``docs-v1``
+sub-folder, the only thing ``casecode cache clear`` removes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from spacy.tokens import Doc, DocBin
+from spacy.vocab import Vocab
+
+from casecode.errors import OptionError
+
+ENV = "CASECODE_CACHE_DIR"
+ENTRIES = "docs-v1"
+SUFFIX = ".spacy"
+TAG = "CACHEDIR.TAG"
+TAG_TEXT = "Signature: 8a477f597d28d172789f06886806bc55\n# casecode NLP cache: safe to delete; see 'casecode cache info'.\n"
+
+
+def default_cache_dir() -> Path:
+    """The platform's per-user cache folder for casecode (without the environment variable)."""
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "casecode" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "casecode"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "casecode"
+
+
+def resolve_cache_dir(cache_dir: str | Path | None = None) -> Path:
+    """Where the cache lives: the argument, else ``$CASECODE_CACHE_DIR``, else the default."""
+    if cache_dir:
+        return Path(cache_dir).expanduser()
+    if os.environ.get(ENV):
+        return Path(os.environ[ENV]).expanduser()
+    return default_cache_dir()
+
+
+def entry_key(fingerprint: str, texts: Sequence[str], *, version: str = "") -> str:
+    """The content address of one document's turns processed by one pipeline."""
+    digest = hashlib.sha256()
+    digest.update(f"{fingerprint}\x1e{version}\x1e{len(texts)}".encode())
+    for text in texts:
+        digest.update(b"\x1e")
+        digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+class DocCache:
+    """Get and put processed turns for one pipeline (one fingerprint).
+
+    Writes go to a temporary file first and are renamed into place, so several
+    processes may share one cache; an unreadable entry is treated as missing.
+    """
+
+    def __init__(self, root: str | Path, fingerprint: str, vocab: Vocab, *, version: str = "") -> None:
+        self.root = Path(root)
+        self.folder = self.root / ENTRIES / fingerprint
+        self.fingerprint = fingerprint
+        self.vocab = vocab
+        self.version = version
+        self.hits = 0
+        self.misses = 0
+
+    def path(self, texts: Sequence[str]) -> Path:
+        key = entry_key(self.fingerprint, texts, version=self.version)
+        return self.folder / key[:2] / f"{key}{SUFFIX}"
+
+    def get(self, texts: Sequence[str]) -> list[Doc] | None:
+        """The cached docs for these turn texts, or None."""
+        path = self.path(texts)
+        try:
+            data = path.read_bytes()
+            docs = list(DocBin().from_bytes(data).get_docs(self.vocab))
+        except FileNotFoundError:
+            self.misses += 1
+            return None
+        except Exception:  # a truncated or foreign file: recompute and overwrite it
+            self.misses += 1
+            return None
+        if len(docs) != len(texts) or any(doc.text != text for doc, text in zip(docs, texts)):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return docs
+
+    def put(self, texts: Sequence[str], docs: Sequence[Doc]) -> None:
+        """Store docs; failures to write (read-only or full disk) only cost speed."""
+        path = self.path(texts)
+        bin_ = DocBin(store_user_data=False)
+        for doc in docs:
+            bin_.add(doc)
+        try:
+            _ensure_root(self.root)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(bin_.to_bytes())
+            os.replace(tmp, path)
+        except OSError:
+            return
+
+
+def _ensure_root(root: Path) -> None:
+    tag = root / TAG
+    if not tag.exists():
+        root.mkdir(parents=True, exist_ok=True)
+        tag.write_text(TAG_TEXT, encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    """What the cache holds: entries and bytes, in total and per pipeline fingerprint."""
+
+    path: Path
+    entries: int
+    bytes: int
+    pipelines: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+def cache_info(cache_dir: str | Path | None = None) -> CacheInfo:
+    """Count the cache's entries and their size.
+
+    Example:
+        >>> cache_info().entries  # doctest: +SKIP
+        1284
+    """
+    root = resolve_cache_dir(cache_dir)
+    entries = root / ENTRIES
+    pipelines: dict[str, tuple[int, int]] = {}
+    if entries.is_dir():
+        for folder in sorted(p for p in entries.iterdir() if p.is_dir()):
+            files = [f for f in folder.glob(f"*/*{SUFFIX}") if f.is_file()]
+            pipelines[folder.name] = (len(files), sum(f.stat().st_size for f in files))
+    total = sum(n for n, _ in pipelines.values())
+    size = sum(b for _, b in pipelines.values())
+    return CacheInfo(root, total, size, pipelines)
+
+
+def clear_cache(cache_dir: str | Path | None = None) -> CacheInfo:
+    """Delete every cache entry (only the ``docs-v1`` folder); returns what was removed.
+
+    Example:
+        >>> clear_cache().entries  # doctest: +SKIP
+        1284
+    """
+    before = cache_info(cache_dir)
+    entries = before.path / ENTRIES
+    if entries.is_dir():
+        try:
+            shutil.rmtree(entries)
+        except OSError as exc:
+            raise OptionError(f"{entries}: cannot delete the cache ({exc.strerror})", hint="check the folder's permissions, or delete it by hand") from None
+    return before
+
+
+__all__ = ["CacheInfo", "DocCache", "cache_info", "clear_cache", "default_cache_dir", "entry_key", "resolve_cache_dir"]

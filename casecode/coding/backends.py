@@ -1,0 +1,321 @@
+"""Where the per-document work runs: in this process, in worker processes, or on Dask.
+
+Every backend takes the same :class:`CoderSpec` (codebook, pipeline, cache) and a stream
+of documents and yields one :class:`CodedDocument` per document, in input order. A
+worker builds its pipeline and compiles the codebook once, then codes batches of
+documents and sends back only codings and coding units (never spaCy ``Doc`` objects), so
+serial, ``--jobs N`` and ``--dask`` give the same records and byte-identical tables.
+
+Example:
+    >>> spec = CoderSpec(load_codebook("codebooks/partnership.yaml"))  # doctest: +SKIP
+    >>> with open_backend(jobs=2) as backend:  # doctest: +SKIP
+    ...     for coded in backend.run(spec, load_corpus(["transcripts_example"]).documents):
+    ...         print(coded.document.id, len(coded.codings))
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import threading
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Iterable, Iterator, Protocol
+
+from casecode.cache import DocCache
+from casecode.codebook.compile import CompiledCodebook, compile_codebook, uses_lemmas
+from casecode.codebook.load import LoadedCodebook
+from casecode.coding.engine import Engine
+from casecode.errors import OptionError
+from casecode.model import Coding, Document, Segment
+from casecode.nlp import BLANK, PipelineInfo, build_pipeline, pipeline_info
+
+# A batch sent to a worker holds about this many characters (~15k words): large enough
+# to amortise the round trip, small enough to keep two workers evenly busy.
+BATCH_CHARS = 100_000
+BATCH_DOCUMENTS = 256
+
+
+@dataclass(frozen=True)
+class CoderSpec:
+    """Everything a worker needs to code documents; small and picklable.
+
+    Attributes:
+        codebook: the validated codebook.
+        model: an installed trained spaCy pipeline, or None for the blank one.
+        cache_dir: the NLP cache folder, or None to run without the cache.
+    """
+
+    codebook: LoadedCodebook
+    model: str | None = None
+    cache_dir: str | None = None
+
+    @property
+    def lemmas(self) -> bool:
+        """Whether the pipeline needs a lemmatizer (skipped when no rule uses lemmas)."""
+        return self.model is not None or uses_lemmas(self.codebook)
+
+    @cached_property
+    def key(self) -> str:
+        return hashlib.sha256(f"{self.codebook.sha256}\x1e{self.model}\x1e{self.cache_dir}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CodedDocument:
+    """One document's codings (sorted by start, end, code) and all its coding units."""
+
+    document: Document
+    codings: list[Coding]
+    units: list[Segment]
+
+
+class DocumentCoder:
+    """The per-document pipeline of one worker: NLP (or the cache), segmentation, matching."""
+
+    def __init__(self, spec: CoderSpec, *, fresh: bool = False) -> None:
+        from casecode.run import casecode_version
+
+        self.spec = spec
+        self.nlp = build_pipeline(spec.model, lemmas=spec.lemmas, fresh=fresh)
+        self.info: PipelineInfo = pipeline_info(self.nlp, spec.model)
+        self.compiled: CompiledCodebook = compile_codebook(spec.codebook, self.nlp, pipeline_name=self.info.name if spec.model else BLANK)
+        self.engine = Engine(self.compiled)
+        self.cache = DocCache(spec.cache_dir, self.info.fingerprint, self.nlp.vocab, version=casecode_version()) if spec.cache_dir else None
+
+    def code(self, documents: Iterable[Document]) -> Iterator[CodedDocument]:
+        """Code documents one at a time, in order."""
+        if self.cache is None:
+            for result in self.engine.code(documents):
+                yield CodedDocument(result.document, result.codings, _all_units(result.units))
+            return
+        for document in documents:
+            texts = [document.text[t.start : t.end] for t in document.turns]
+            docs = self.cache.get(texts)
+            if docs is None:
+                docs = list(self.nlp.pipe(texts, batch_size=self.engine.batch_size))
+                self.cache.put(texts, docs)
+            result = self.engine.code_processed(document, docs)
+            yield CodedDocument(document, result.codings, _all_units(result.units))
+
+
+def _all_units(units: dict[str, list[Segment]]) -> list[Segment]:
+    return [segment for unit in sorted(units) for segment in units[unit]]
+
+
+# Records cross process boundaries as plain tuples: smaller and faster to pickle.
+Packed = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
+
+
+def _pack(coded: CodedDocument) -> Packed:
+    return (
+        [(c.document, c.case, c.speaker, c.unit, c.segment, c.start, c.end, c.theme, c.code, c.rule, c.rules, c.matched, c.match_start, c.match_end, c.negated, c.origin) for c in coded.codings],
+        [(s.document, s.unit, s.index, s.start, s.end, s.speaker, s.turn) for s in coded.units],
+    )
+
+
+def _unpack(document: Document, packed: Packed) -> CodedDocument:
+    codings, units = packed
+    return CodedDocument(document, [Coding(*c) for c in codings], [Segment(*s) for s in units])
+
+
+def _strip(document: Document) -> Document:
+    # Workers need the text and turns only; attributes stay with the main process.
+    return Document(document.id, "", document.text, document.case, "", "", document.turns)
+
+
+def batches(documents: Iterable[Document], *, chars: int = BATCH_CHARS, count: int = BATCH_DOCUMENTS) -> Iterator[list[Document]]:
+    """Group documents into batches of about ``chars`` characters, in order."""
+    batch: list[Document] = []
+    size = 0
+    for document in documents:
+        batch.append(document)
+        size += len(document.text)
+        if size >= chars or len(batch) >= count:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+class Backend(Protocol):
+    """Runs the per-document coding somewhere; results come back in input order."""
+
+    name: str
+    workers: int
+
+    def run(self, spec: CoderSpec, documents: Iterable[Document]) -> Iterator[CodedDocument]: ...
+
+    def close(self) -> None: ...
+
+
+class _Closing:
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        pass
+
+
+class SerialBackend(_Closing):
+    """Everything in this process; ``nlp.pipe`` batches turns across documents."""
+
+    name = "serial"
+    workers = 1
+
+    def run(self, spec: CoderSpec, documents: Iterable[Document]) -> Iterator[CodedDocument]:
+        yield from DocumentCoder(spec).code(documents)
+
+
+# --- worker processes ------------------------------------------------------------
+
+_WORKER: DocumentCoder | None = None
+
+
+def _init_worker(spec: CoderSpec) -> None:
+    global _WORKER
+    _WORKER = DocumentCoder(spec)
+
+
+def _code_batch(documents: list[Document]) -> list[Packed]:
+    assert _WORKER is not None, "worker not initialised"
+    return [_pack(coded) for coded in _WORKER.code(documents)]
+
+
+def _ordered(submit: Any, documents: Iterable[Document], window: int) -> Iterator[CodedDocument]:
+    """Submit batches with at most ``window`` in flight; yield results in input order."""
+    pending: deque[tuple[list[Document], Any]] = deque()
+    for batch in batches(documents):
+        pending.append((batch, submit([_strip(d) for d in batch])))
+        if len(pending) >= window:
+            yield from _collect(*pending.popleft())
+    while pending:
+        yield from _collect(*pending.popleft())
+
+
+def _collect(batch: list[Document], future: Any) -> Iterator[CodedDocument]:
+    for document, packed in zip(batch, future.result()):
+        yield _unpack(document, packed)
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    # Never plain fork: the parent may hold threads (progress bar, dask) and spaCy state.
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["casecode.coding.backends"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class ProcessBackend(_Closing):
+    """N worker processes on this machine (``--jobs N``)."""
+
+    name = "processes"
+
+    def __init__(self, workers: int) -> None:
+        if workers < 1:
+            raise OptionError(f"--jobs {workers}: must be 1 or more", hint="use --jobs 1 to run in this process, or the number of CPU cores")
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def run(self, spec: CoderSpec, documents: Iterable[Document]) -> Iterator[CodedDocument]:
+        self.close()
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=_mp_context(), initializer=_init_worker, initargs=(spec,))
+        pool = self._pool
+        yield from _ordered(lambda batch: pool.submit(_code_batch, batch), documents, window=2 * self.workers + 1)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+# --- Dask --------------------------------------------------------------------------
+
+_DASK_CODERS: dict[tuple[str, int], DocumentCoder] = {}
+_DASK_LOCK = threading.Lock()
+
+
+def _dask_code_batch(spec: CoderSpec, documents: list[Document]) -> list[Packed]:
+    # One coder per (spec, thread): threaded Dask workers must not share a pipeline.
+    key = (spec.key, threading.get_ident())
+    with _DASK_LOCK:
+        coder = _DASK_CODERS.get(key)
+    if coder is None:
+        coder = DocumentCoder(spec, fresh=True)
+        with _DASK_LOCK:
+            _DASK_CODERS[key] = coder
+    return [_pack(coded) for coded in coder.code(documents)]
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise OptionError("--dask: the dask extra is not installed", hint="pip install 'casecode[dask]' (dask[distributed]) on this machine and on every worker") from None
+    return distributed
+
+
+class DaskBackend(_Closing):
+    """A Dask cluster (``--dask ADDRESS``), or a ``LocalCluster`` here (``--dask local``).
+
+    Args:
+        address: a scheduler address (``tcp://host:8786``), ``"local"``, or a
+            ``distributed.Client`` to use as it is.
+        workers: with ``"local"``, how many worker processes (default 2).
+        processes: with ``"local"``, workers as processes (True) or threads.
+    """
+
+    name = "dask"
+
+    def __init__(self, address: Any, *, workers: int | None = None, processes: bool = True) -> None:
+        distributed = _distributed()
+        self._owned: list[Any] = []
+        if isinstance(address, distributed.Client):
+            self.client = address
+        elif address == "local":
+            cluster = distributed.LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=processes, dashboard_address=None)
+            self.client = distributed.Client(cluster)
+            self._owned = [self.client, cluster]
+        else:
+            try:
+                self.client = distributed.Client(str(address), timeout="10s")
+            except (OSError, TimeoutError) as exc:
+                raise OptionError(f"--dask {address}: cannot reach the scheduler ({type(exc).__name__})", hint="check the address (tcp://HOST:8786) and that the scheduler runs, or use --dask local") from None
+            self._owned = [self.client]
+        self.workers = max(1, sum(self.client.nthreads().values()))
+
+    def run(self, spec: CoderSpec, documents: Iterable[Document]) -> Iterator[CodedDocument]:
+        [spec_future] = self.client.scatter([spec], broadcast=True)
+        submit = lambda batch: self.client.submit(_dask_code_batch, spec_future, batch, pure=False)  # noqa: E731
+        yield from _ordered(submit, documents, window=2 * self.workers + 1)
+
+    def close(self) -> None:
+        for thing in self._owned:
+            thing.close()
+        self._owned = []
+
+
+def open_backend(*, jobs: int = 1, dask: Any = None, dask_processes: bool = True) -> SerialBackend | ProcessBackend | DaskBackend:
+    """The backend for ``--jobs`` / ``--dask``: serial, worker processes, or Dask.
+
+    Args:
+        jobs: worker processes (1 = this process). With ``dask="local"``, the number
+            of Dask workers (default 2).
+        dask: None, ``"local"``, a scheduler address, or a ``distributed.Client``.
+    """
+    if dask is not None:
+        return DaskBackend(dask, workers=jobs if jobs > 1 else None, processes=dask_processes)
+    if jobs < 1:
+        raise OptionError(f"--jobs {jobs}: must be 1 or more", hint="use --jobs 1 to run in this process, or the number of CPU cores")
+    if jobs == 1:
+        return SerialBackend()
+    return ProcessBackend(jobs)
+
+
+__all__ = ["Backend", "CodedDocument", "CoderSpec", "DaskBackend", "DocumentCoder", "ProcessBackend", "SerialBackend", "batches", "open_backend"]

@@ -1,0 +1,109 @@
+"""The rows and tables of a results folder, built the same way by every writer.
+
+Both the in-memory :class:`~casecode.run.CodingRun` and the streaming
+:class:`~casecode.export.stream.FolderWriter` use these, so a run gives the same bytes
+however it was computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+import pandas as pd
+
+from casecode.model import Coding, Document, Segment
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What the documents/cases tables and the manifest need of a document (no text)."""
+
+    id: str
+    source: str
+    case: str
+    format: str
+    sha256: str
+    characters: int
+    words: int
+    turns: int
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    case_attributes: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, d: Document) -> "DocumentInfo":
+        return cls(d.id, d.source, d.case, d.format, d.sha256, len(d.text), len(d.text.split()), len(d.turns), d.attributes, d.case_attributes)
+
+
+def _cell(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def segment_row(c: Coding, text: str) -> tuple[Any, ...]:
+    """One segments.csv row (columns as :data:`casecode.results.SEGMENT_COLUMNS`)."""
+    return (
+        c.document, c.case, c.speaker or "", c.unit, c.segment, c.start, c.end, c.theme, c.code, c.rule, c.rules,
+        c.matched, c.match_start, c.match_end, c.negated, c.origin, text[c.start : c.end],
+    )
+
+
+def unit_row(s: Segment) -> tuple[Any, ...]:
+    """One units.csv row (columns as :data:`casecode.results.UNIT_COLUMNS`)."""
+    return (s.document, s.unit, s.index, s.start, s.end, s.speaker or "", s.turn)
+
+
+def documents_frame(infos: Sequence[DocumentInfo]) -> pd.DataFrame:
+    attributes = sorted({k for d in infos for k in d.attributes})
+    rows = []
+    for d in infos:
+        row = {
+            "document": d.id, "case": d.case, "source": d.source, "format": d.format, "sha256": d.sha256,
+            "characters": d.characters, "words": d.words, "turns": d.turns,
+        }
+        row.update({k: _cell(d.attributes.get(k)) for k in attributes})
+        rows.append(row)
+    return pd.DataFrame(rows).sort_values("document", kind="stable").reset_index(drop=True)
+
+
+def cases_frame(infos: Sequence[DocumentInfo], case_labels: Mapping[str, str]) -> pd.DataFrame:
+    order = list(case_labels) + sorted({d.case for d in infos} - set(case_labels))
+    attributes = sorted({k for d in infos for k in d.case_attributes})
+    first: dict[str, DocumentInfo] = {}
+    counts: dict[str, int] = {}
+    for d in infos:
+        first.setdefault(d.case, d)
+        counts[d.case] = counts.get(d.case, 0) + 1
+    rows = []
+    for case in order:
+        if case not in first:
+            continue
+        row = {"case": case, "label": case_labels.get(case, case), "documents": counts[case]}
+        row.update({k: _cell(first[case].case_attributes.get(k)) for k in attributes})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def manifest(
+    infos: Sequence[DocumentInfo],
+    *,
+    codebook: Mapping[str, Any],
+    pipeline: Mapping[str, Any],
+    versions: Mapping[str, str],
+    cases_manifest: str | None,
+    ignored: Iterable[tuple[str, str]],
+    options: Mapping[str, Any],
+    codings: int,
+) -> dict[str, Any]:
+    return {
+        **versions,
+        "pipeline": dict(pipeline),
+        "codebook": dict(codebook),
+        "cases_manifest": cases_manifest,
+        "documents": [
+            {"id": d.id, "source": d.source, "sha256": d.sha256, "case": d.case, "format": d.format, "characters": d.characters}
+            for d in sorted(infos, key=lambda d: d.id)
+        ],
+        "ignored": [{"path": p, "reason": r} for p, r in ignored],
+        "options": dict(options),
+        "counts": {"documents": len(infos), "cases": len({d.case for d in infos}), "codings": codings},
+    }
