@@ -203,7 +203,8 @@ def code_corpus(
     spec = _spec(book, model, cache, cache_dir)
     # Build and check the pipeline here first: a codebook the pipeline cannot serve
     # fails before any worker starts, and the manifest needs the pipeline's fingerprint.
-    info = DocumentCoder(spec).info
+    coder = DocumentCoder(spec)
+    info = coder.info
     run_options = {
         "inputs": [Path(p).as_posix() for p in paths],
         "cases": Path(cases).as_posix() if cases else None,
@@ -223,7 +224,7 @@ def code_corpus(
     try:
         count = n_codings = 0
         seen_cases: set[str] = set()
-        with open_backend(jobs=jobs, dask=dask) as backend:
+        with open_backend(jobs=jobs, dask=dask, coder=coder) as backend:
             for coded in backend.run(spec, source.documents()):
                 if writer is not None:
                     writer.add(coded.document, coded.codings, coded.units)

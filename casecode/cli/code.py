@@ -9,6 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from casecode.cli.common import Encoding, Model, OutDir, console, err_console, handle_errors
+from casecode.cli.cache import CacheDir
 from casecode.load import DEFAULT_SPEAKER_PATTERN, ReadOptions, discover
 from casecode.run import code_corpus
 
@@ -29,14 +30,21 @@ def code_command(
     exclude: Annotated[Optional[list[str]], typer.Option("--exclude", help="Glob of files to leave out (repeatable).")] = None,
     no_xlsx: Annotated[bool, typer.Option("--no-xlsx", help="Skip casecode.xlsx (faster on very large corpora).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine (1: this process; with --dask local, the number of Dask workers).", min=1)] = 1,
+    dask: Annotated[Optional[str], typer.Option("--dask", help="Run on a Dask cluster: a scheduler address (tcp://HOST:8786) or 'local'. Needs the dask extra.")] = None,
+    cache: Annotated[Optional[bool], typer.Option("--cache/--no-cache", help="Reuse NLP results from the cache (default: only with --model, where it pays).", show_default=False)] = None,
+    cache_dir: CacheDir = None,
 ) -> None:
     """Code TRANSCRIPTS with a codebook and write the results folder.
 
     Writes segments.csv (one row per coded segment and code, with the rule and the
     matched words), texts/, matrix.csv, casecode.xlsx and manifest.json.
 
+    Documents are read, coded and written one at a time, so memory does not grow with
+    the corpus. --jobs and --dask give byte-identical results to a serial run.
+
     Example:
-        casecode code transcripts_example --codebook codebooks/partnership.yaml --out results
+        casecode code transcripts_example --codebook codebooks/partnership.yaml --out results --jobs 2
     """
     if case_from not in (None, "folder"):
         raise typer.BadParameter("only 'folder' is supported", param_hint="--case-from")
@@ -48,9 +56,11 @@ def code_command(
         run = code_corpus(
             transcripts, codebook, out=out, cases=cases, case_from=case_from, model=model, options=options,  # type: ignore[arg-type]
             exclude=exclude or (), progress=lambda doc: bar.update(task, advance=1, description=doc.id), xlsx=not no_xlsx,
+            jobs=jobs, dask=dask, cache=cache, cache_dir=cache_dir, keep=False,
         )
     if not quiet:
-        n_docs, n_cases = len(run.documents), len({d.case for d in run.documents})
-        console.print(f"coded {n_docs} documents in {n_cases} cases: {len(run.codings)} coded segments → {out}/")
+        summary = run.summary
+        assert summary is not None
+        console.print(f"coded {summary.documents} documents in {summary.cases} cases: {summary.codings} coded segments → {out}/")
         if run.corpus.ignored:
             console.print(f"left out {len(run.corpus.ignored)} file(s) (listed in manifest.json): " + ", ".join(p for p, _ in run.corpus.ignored[:5]))

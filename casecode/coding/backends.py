@@ -167,8 +167,12 @@ class SerialBackend(_Closing):
     name = "serial"
     workers = 1
 
+    def __init__(self, coder: DocumentCoder | None = None) -> None:
+        self.coder = coder  # reused when it was built for the same spec
+
     def run(self, spec: CoderSpec, documents: Iterable[Document]) -> Iterator[CodedDocument]:
-        yield from DocumentCoder(spec).code(documents)
+        coder = self.coder if self.coder is not None and self.coder.spec is spec else DocumentCoder(spec)
+        yield from coder.code(documents)
 
 
 # --- worker processes ------------------------------------------------------------
@@ -279,7 +283,7 @@ class DaskBackend(_Closing):
         if isinstance(address, distributed.Client):
             self.client = address
         elif address == "local":
-            cluster = distributed.LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=processes, dashboard_address=None)
+            cluster = distributed.LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=processes, dashboard_address=":0")
             self.client = distributed.Client(cluster)
             self._owned = [self.client, cluster]
         else:
@@ -301,20 +305,21 @@ class DaskBackend(_Closing):
         self._owned = []
 
 
-def open_backend(*, jobs: int = 1, dask: Any = None, dask_processes: bool = True) -> SerialBackend | ProcessBackend | DaskBackend:
+def open_backend(*, jobs: int = 1, dask: Any = None, dask_processes: bool = True, coder: DocumentCoder | None = None) -> SerialBackend | ProcessBackend | DaskBackend:
     """The backend for ``--jobs`` / ``--dask``: serial, worker processes, or Dask.
 
     Args:
         jobs: worker processes (1 = this process). With ``dask="local"``, the number
             of Dask workers (default 2).
         dask: None, ``"local"``, a scheduler address, or a ``distributed.Client``.
+        coder: a coder already built in this process, reused by the serial backend.
     """
     if dask is not None:
         return DaskBackend(dask, workers=jobs if jobs > 1 else None, processes=dask_processes)
     if jobs < 1:
         raise OptionError(f"--jobs {jobs}: must be 1 or more", hint="use --jobs 1 to run in this process, or the number of CPU cores")
     if jobs == 1:
-        return SerialBackend()
+        return SerialBackend(coder)
     return ProcessBackend(jobs)
 
 

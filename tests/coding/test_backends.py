@@ -1,0 +1,138 @@
+"""Serial, worker-process and Dask runs give byte-identical results folders."""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from casecode import code_corpus, load_codebook
+from casecode.cli.app import app
+from casecode.coding.backends import CoderSpec, ProcessBackend, SerialBackend, batches, open_backend
+from casecode.errors import OptionError
+from casecode.load import load_corpus
+from casecode.synthetic import write_synthetic_corpus
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "transcripts_example"
+CODEBOOK = ROOT / "codebooks" / "partnership.yaml"
+COMPARED = ("segments.csv", "units.csv", "matrix.csv", "documents.csv", "cases.csv")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated corpus whose file order differs from document-id order."""
+    folder = tmp_path_factory.mktemp("generated")
+    write_synthetic_corpus(folder / "a", words=24_000, documents=8, seed=3)
+    write_synthetic_corpus(folder / "a-b", words=6_000, documents=2, seed=4)  # "a-b/..." sorts before "a/..."
+    return folder
+
+
+@pytest.fixture(scope="module")
+def serial_runs(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("serial")
+    runs = {}
+    for name, corpus in (("example", EXAMPLE), ("generated", generated)):
+        out = base / name
+        code_corpus([corpus], CODEBOOK, out=out, xlsx=False, keep=False)
+        runs[name] = out
+    return runs
+
+
+def assert_same_folder(expected: Path, actual: Path) -> None:
+    for name in COMPARED:
+        assert (expected / name).read_bytes() == (actual / name).read_bytes(), f"{name} differs"
+    assert not filecmp.dircmp(expected / "texts", actual / "texts").diff_files
+
+
+def test_serial_run_codes_the_generated_corpus(serial_runs: dict[str, Path]) -> None:
+    segments = (serial_runs["generated"] / "segments.csv").read_text(encoding="utf-8").splitlines()
+    documents = [line.split(",", 1)[0] for line in segments[1:]]
+    assert len(segments) > 200
+    assert documents == sorted(documents)
+    assert documents[0].startswith("a-b/")
+
+
+@pytest.mark.parametrize("corpus", ["example", "generated"])
+def test_jobs_2_is_byte_identical_to_serial(corpus: str, generated: Path, serial_runs: dict[str, Path], tmp_path: Path) -> None:
+    source = EXAMPLE if corpus == "example" else generated
+    code_corpus([source], CODEBOOK, out=tmp_path / "out", xlsx=False, jobs=2, keep=False)
+    assert_same_folder(serial_runs[corpus], tmp_path / "out")
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed", reason="the dask extra (dask[distributed]) is not installed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0")
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+@pytest.mark.parametrize("corpus", ["example", "generated"])
+def test_dask_local_cluster_is_byte_identical_to_serial(corpus: str, generated: Path, serial_runs: dict[str, Path], dask_client, tmp_path: Path) -> None:
+    source = EXAMPLE if corpus == "example" else generated
+    run = code_corpus([source], CODEBOOK, out=tmp_path / "out", xlsx=False, dask=dask_client)
+    assert_same_folder(serial_runs[corpus], tmp_path / "out")
+    assert run.summary is not None and run.summary.codings == len(run.codings) > 0
+
+
+def test_cli_dask_local_with_worker_processes(serial_runs: dict[str, Path], tmp_path: Path) -> None:
+    pytest.importorskip("distributed", reason="the dask extra (dask[distributed]) is not installed")
+    result = CliRunner().invoke(app, ["code", str(EXAMPLE), "-c", str(CODEBOOK), "--out", str(tmp_path / "out"), "--dask", "local", "--jobs", "2", "--no-xlsx"])
+    assert result.exit_code == 0, result.output
+    assert "coded 6 documents in 3 cases" in result.output
+    assert_same_folder(serial_runs["example"], tmp_path / "out")
+
+
+def test_cli_jobs_2(serial_runs: dict[str, Path], tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["code", str(EXAMPLE), "-c", str(CODEBOOK), "--out", str(tmp_path / "out"), "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    assert_same_folder(serial_runs["example"], tmp_path / "out")
+    assert (tmp_path / "out" / "casecode.xlsx").is_file()
+
+
+def test_backends_return_records_in_input_order() -> None:
+    spec = CoderSpec(load_codebook(CODEBOOK))
+    documents = load_corpus([EXAMPLE]).documents
+    serial = list(SerialBackend().run(spec, documents))
+    with ProcessBackend(2) as backend:
+        parallel = list(backend.run(spec, documents))
+    assert [c.document.id for c in parallel] == [d.id for d in documents]
+    assert [c.codings for c in parallel] == [c.codings for c in serial]
+    assert [c.units for c in parallel] == [c.units for c in serial]
+    # the main process keeps its own Document (with attributes); workers never send it back
+    assert parallel[0].document is documents[0]
+
+
+def test_batches_keep_order_and_size() -> None:
+    documents = load_corpus([EXAMPLE]).documents
+    groups = list(batches(documents, chars=1))
+    assert [g[0] for g in groups] == list(documents)
+    assert [d for g in batches(documents, chars=10**9) for d in g] == list(documents)
+
+
+def test_bad_jobs_and_unreachable_dask() -> None:
+    with pytest.raises(OptionError, match="--jobs 0"):
+        open_backend(jobs=0)
+    pytest.importorskip("distributed", reason="the dask extra (dask[distributed]) is not installed")
+    with pytest.raises(OptionError, match="cannot reach the scheduler"):
+        open_backend(dask="tcp://127.0.0.1:9")
+
+
+def test_missing_dask_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_distributed(name: str, *args, **kwargs):
+        if name == "distributed" or name.startswith("distributed."):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_distributed)
+    with pytest.raises(OptionError, match="dask extra is not installed"):
+        open_backend(dask="local")
