@@ -273,11 +273,12 @@ class DaskBackend(_Closing):
             ``distributed.Client`` to use as it is.
         workers: with ``"local"``, how many worker processes (default 2).
         processes: with ``"local"``, workers as processes (True) or threads.
+        timeout: how long to wait for a remote scheduler.
     """
 
     name = "dask"
 
-    def __init__(self, address: Any, *, workers: int | None = None, processes: bool = True) -> None:
+    def __init__(self, address: Any, *, workers: int | None = None, processes: bool = True, timeout: str = "10s") -> None:
         distributed = _distributed()
         self._owned: list[Any] = []
         if isinstance(address, distributed.Client):
@@ -288,7 +289,7 @@ class DaskBackend(_Closing):
             self._owned = [self.client, cluster]
         else:
             try:
-                self.client = distributed.Client(str(address), timeout="10s")
+                self.client = distributed.Client(str(address), timeout=timeout)
             except (OSError, TimeoutError) as exc:
                 raise OptionError(f"--dask {address}: cannot reach the scheduler ({type(exc).__name__})", hint="check the address (tcp://HOST:8786) and that the scheduler runs, or use --dask local") from None
             self._owned = [self.client]

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from casecode import code_corpus, load_codebook
 from casecode.cli.app import app
-from casecode.coding.backends import CoderSpec, ProcessBackend, SerialBackend, batches, open_backend
+from casecode.coding.backends import CoderSpec, DaskBackend, ProcessBackend, SerialBackend, batches, open_backend
 from casecode.errors import OptionError
 from casecode.load import load_corpus
 from casecode.synthetic import write_synthetic_corpus
@@ -120,7 +120,7 @@ def test_bad_jobs_and_unreachable_dask() -> None:
         open_backend(jobs=0)
     pytest.importorskip("distributed", reason="the dask extra (dask[distributed]) is not installed")
     with pytest.raises(OptionError, match="cannot reach the scheduler"):
-        open_backend(dask="tcp://127.0.0.1:9")
+        DaskBackend("tcp://127.0.0.1:9", timeout="1s")
 
 
 def test_missing_dask_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

