@@ -14,7 +14,9 @@ from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
+import numpy
 import spacy
+from spacy.attrs import LEMMA, LOWER
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -23,17 +25,41 @@ from casecode.errors import PipelineError
 BLANK = "blank:en"
 
 
+# lemma hash -> (lowercased lemma hash, its text). Hashes are the same in every vocab;
+# the text is kept so that it can be added to a vocab's StringStore that lacks it.
+_LOWERED: dict[int, tuple[int, str]] = {}
+
+
 @Language.component("casecode_lowercase_lemma")
 def lowercase_lemma(doc: Doc) -> Doc:
-    """Lowercase lemmas so that lemma phrases match at the start of a sentence too."""
-    for token in doc:
-        lemma = token.lemma_
-        if lemma:
-            lower = lemma.lower()
-            if lower != lemma:
-                token.lemma_ = lower
-        else:
-            token.lemma_ = token.lower_
+    """Lowercase lemmas so that lemma phrases match at the start of a sentence too.
+
+    A token without a lemma gets its lowercase form. Works on whole arrays (one
+    dictionary look-up per distinct lemma) rather than token by token.
+    """
+    if not len(doc):
+        return doc
+    values = doc.to_array([LEMMA, LOWER])
+    distinct, inverse = numpy.unique(values[:, 0], return_inverse=True)
+    strings = doc.vocab.strings
+    mapped = numpy.empty_like(distinct)
+    for i, key in enumerate(distinct.tolist()):
+        if key == 0:
+            mapped[i] = 0
+            continue
+        found = _LOWERED.get(key)
+        if found is None:
+            text = strings[key]
+            lower = text.lower()
+            found = (strings.add(lower) if lower != text else key, lower)
+            _LOWERED[key] = found
+        elif found[0] not in strings:
+            strings.add(found[1])
+        mapped[i] = found[0]
+    lemmas = mapped[inverse.reshape(-1)]
+    lemmas = numpy.where(lemmas == 0, values[:, 1], lemmas)
+    if not numpy.array_equal(lemmas, values[:, 0]):
+        doc.from_array([LEMMA], lemmas.reshape(-1, 1))
     return doc
 
 

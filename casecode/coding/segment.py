@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+import numpy
+from spacy.attrs import IDX, SENT_START
 from spacy.tokens import Doc
 
 from casecode.model import Document, Segment, Turn
@@ -35,10 +37,23 @@ def paragraphs(text: str, turn: Turn) -> Iterator[tuple[int, int]]:
 
 
 def sentences(doc: Doc, turn: Turn) -> Iterator[tuple[int, int]]:
-    """Sentence spans (document offsets) from a processed turn."""
+    """Sentence spans (document offsets) from a processed turn.
+
+    The same spans as ``doc.sents`` (trimmed), read from the sentence-start array
+    instead of creating a Span per sentence: a sentence runs from its first token to
+    the next sentence's first token, and trimming drops the whitespace in between.
+    """
+    if not len(doc):
+        return
     text = doc.text
-    for sent in doc.sents:
-        start, end = _trimmed(text, sent.start_char, sent.end_char)
+    values = doc.to_array([SENT_START, IDX]).view(numpy.int64)
+    starts = numpy.flatnonzero(values[:, 0] == 1).tolist()
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    offsets = values[:, 1]
+    bounds = [int(offsets[i]) for i in starts] + [len(text)]
+    for begin, stop in zip(bounds, bounds[1:]):
+        start, end = _trimmed(text, begin, stop)
         if end > start:
             yield turn.start + start, turn.start + end
 

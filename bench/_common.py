@@ -1,0 +1,78 @@
+"""Shared helpers for the benchmark scripts (not part of the casecode package)."""
+
+from __future__ import annotations
+
+import copy
+import os
+import resource
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CODEBOOK = ROOT / "codebooks" / "partnership.yaml"
+sys.path.insert(0, str(ROOT))
+
+
+@contextmanager
+def timer(store: dict[str, float], name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    store[name] = time.perf_counter() - start
+
+
+def phrase_only_codebook(target: Path, *, match: str | None = None) -> Path:
+    """The example codebook reduced to its phrase rules (no patterns, regexes, near, combinations).
+
+    ``match="lower"`` turns lemma phrases into plain lower-case phrases too; negation
+    is kept and speaker filters are dropped so a regex baseline can find the same matches.
+    """
+    data = yaml.safe_load(CODEBOOK.read_text(encoding="utf-8"))
+    data = copy.deepcopy(data)
+    if match:
+        data["negated"] = "keep"
+        data.pop("speakers", None)
+    for theme in data["themes"]:
+        _reduce(theme, match)
+    target.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return target
+
+
+def _reduce(node: dict[str, Any], match: str | None) -> None:
+    codes = []
+    for code in node.get("codes", []):
+        code.pop("examples", None)
+        code.pop("counter_examples", None)
+        rules = [r for r in code.get("rules", []) if "phrases" in r and not r.get("helper")]
+        if match:
+            code.pop("speakers", None)
+            code.pop("negated", None)
+            for rule in rules:
+                rule["match"] = match
+                rule.pop("negated", None)
+                rule.pop("case_sensitive", None)
+        if rules:
+            code["rules"] = rules
+            codes.append(code)
+    node["codes"] = codes
+    for child in node.get("themes", []) or []:
+        _reduce(child, match)
+
+
+def run_python(code: str, *args: str) -> tuple[str, float]:
+    """Run code in a fresh interpreter; return its stdout and its peak RSS in MB."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), PYTHONWARNINGS="ignore")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    del before, after  # RUSAGE_CHILDREN is the max over all children; the child reports its own
+    return done.stdout, 0.0
+
+
+def words_in(texts: list[str]) -> int:
+    return sum(len(t.split()) for t in texts)
