@@ -1,7 +1,8 @@
 """spaCy pipeline construction and its fingerprint.
 
 The default pipeline needs nothing downloaded: ``spacy.blank("en")`` + sentencizer +
-the lookup lemmatizer whose tables ship in spacy-lookups-data. ``model=NAME`` loads an
+the lookup lemmatizer whose tables ship in spacy-lookups-data (as one array-based
+component that also lowercases, see :class:`LookupLemma`). ``model=NAME`` loads an
 installed trained pipeline instead (a package name or a path).
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 
 import numpy
 import spacy
-from spacy.attrs import LEMMA, LOWER
+from spacy.attrs import LEMMA, LOWER, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -63,6 +64,45 @@ def lowercase_lemma(doc: Doc) -> Doc:
     return doc
 
 
+class LookupLemma:
+    """spaCy's lookup lemmatizer and lemma lowercasing in one array-based pass.
+
+    The lemma of a token is ``lemma_lookup[token.text]`` (or the text itself), lowercased
+    — exactly what ``lemmatizer`` (mode "lookup") followed by ``casecode_lowercase_lemma``
+    gives — but computed once per distinct word form instead of once per token.
+    """
+
+    def __init__(self, nlp: Language, name: str) -> None:
+        from spacy.lookups import load_lookups
+
+        self.name = name
+        self.table = load_lookups(nlp.lang, ["lemma_lookup"]).get_table("lemma_lookup")
+        self.cache: dict[int, int] = {}
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not len(doc):
+            return doc
+        cache, table, strings = self.cache, self.table, doc.vocab.strings
+        lemmas = []
+        for orth in doc.to_array(ORTH).tolist():
+            lemma = cache.get(orth)
+            if lemma is None:
+                text = strings[orth]
+                lemma = strings.add((table.get(orth, text) or text).lower())
+                cache[orth] = lemma
+            lemmas.append(lemma)
+        doc.from_array([LEMMA], numpy.array(lemmas, dtype=numpy.uint64).reshape(-1, 1))
+        return doc
+
+
+@Language.factory("casecode_lookup_lemma")
+def make_lookup_lemma(nlp: Language, name: str) -> LookupLemma:
+    try:
+        return LookupLemma(nlp, name)
+    except (OSError, ValueError, ImportError, KeyError) as exc:
+        raise PipelineError(f"cannot load the {nlp.lang} lookup tables ({type(exc).__name__})", hint="install spacy-lookups-data: pip install spacy-lookups-data") from None
+
+
 @dataclass(frozen=True)
 class PipelineInfo:
     """What was run, for the manifest and for cache keys."""
@@ -106,12 +146,7 @@ def _build_cached(model: str | None, lemmas: bool) -> Language:
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
         if lemmas:
-            nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-            try:
-                nlp.initialize()
-            except (OSError, ValueError, ImportError) as exc:
-                raise PipelineError(f"cannot load the English lookup tables ({type(exc).__name__})", hint="install spacy-lookups-data: pip install spacy-lookups-data") from None
-            nlp.add_pipe("casecode_lowercase_lemma")
+            nlp.add_pipe("casecode_lookup_lemma")
         return nlp
     try:
         nlp = spacy.load(model)

@@ -181,8 +181,11 @@ class CompiledCodebook:
                 if rule.pattern is not None or rule.dependency is not None:
                     yield f"{code_id}{SEP}{rule.id}{SEP}"
 
-    def hits(self, doc: Doc) -> list[Hit]:
-        """Every raw rule match in one processed turn, in a deterministic order."""
+    def hits(self, doc: Doc, text: str | None = None) -> list[Hit]:
+        """Every raw rule match in one processed turn, in a deterministic order.
+
+        ``text`` is the turn's text when the caller has it (saves rebuilding ``doc.text``).
+        """
         found: list[Hit] = []
         for matcher in self.phrase_matchers.values():
             for match_id, start, end in matcher(doc):
@@ -200,7 +203,8 @@ class CompiledCodebook:
                 start, end = min(token_ids), max(token_ids) + 1
                 span = doc[start:end]
                 found.append(Hit(code, rule, role, start, end, span.start_char, span.end_char))
-        text = doc.text
+        if self.regexes and text is None:
+            text = doc.text
         for code, rule, pattern in self.regexes:
             for match in pattern.finditer(text):
                 if match.end() == match.start():
@@ -208,7 +212,7 @@ class CompiledCodebook:
                 span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
                 if span is None or len(span) == 0:
                     continue
-                found.append(Hit(code, rule, "", span.start, span.end, match.start(), match.end()))
+                found.append(Hit(code, rule, "", span.start, span.end, match.start(), match.end()))  # type: ignore[union-attr]
         found.sort(key=lambda h: (h.cstart, h.cend, h.code, h.rule, h.role))
         return found
 

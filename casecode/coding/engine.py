@@ -121,7 +121,7 @@ class Engine:
         near_terms: dict[tuple[str, int, str], dict[str, list[tuple[int, int, int]]]] = defaultdict(lambda: {"L": [], "R": []})
         vetoed: set[tuple[str, int]] = set()
         for turn_index, (turn, doc) in enumerate(zip(document.turns, turn_docs)):
-            for hit in self.compiled.hits(doc):
+            for hit in self.compiled.hits(doc, document.text[turn.start : turn.end]):
                 spec = specs[hit.code]
                 anchor = turn.start + doc[hit.tstart].idx
                 segment = _segment_at(units[spec.unit], starts[spec.unit], anchor)

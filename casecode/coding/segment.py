@@ -36,16 +36,19 @@ def paragraphs(text: str, turn: Turn) -> Iterator[tuple[int, int]]:
         yield turn.start + start, turn.start + end
 
 
-def sentences(doc: Doc, turn: Turn) -> Iterator[tuple[int, int]]:
+def sentences(doc: Doc, turn: Turn, text: str | None = None) -> Iterator[tuple[int, int]]:
     """Sentence spans (document offsets) from a processed turn.
 
     The same spans as ``doc.sents`` (trimmed), read from the sentence-start array
     instead of creating a Span per sentence: a sentence runs from its first token to
     the next sentence's first token, and trimming drops the whitespace in between.
+    ``text`` is the turn's text if the caller has it (``doc.text`` is rebuilt token by
+    token on every access).
     """
     if not len(doc):
         return
-    text = doc.text
+    if text is None:
+        text = doc.text
     values = doc.to_array([SENT_START, IDX]).view(numpy.int64)
     starts = numpy.flatnonzero(values[:, 0] == 1).tolist()
     if not starts or starts[0] != 0:
@@ -65,7 +68,7 @@ def segment_document(document: Document, turn_docs: list[Doc]) -> dict[str, list
         spans = {
             "turn": [(turn.start, turn.end)],
             "paragraph": list(paragraphs(document.text, turn)),
-            "sentence": list(sentences(doc, turn)),
+            "sentence": list(sentences(doc, turn, document.text[turn.start : turn.end])),
         }
         for unit, found in spans.items():
             for start, end in found:
