@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy
 import spacy
-from spacy.attrs import LEMMA, LOWER, ORTH
+from spacy.attrs import IS_PUNCT, LEMMA, LOWER, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -62,6 +62,44 @@ def lowercase_lemma(doc: Doc) -> Doc:
     if not numpy.array_equal(lemmas, values[:, 0]):
         doc.from_array([LEMMA], lemmas.reshape(-1, 1))
     return doc
+
+
+class Sentencizer:
+    """spaCy's rule-based sentencizer, reading token arrays instead of Token objects.
+
+    Same rule, same boundaries: a sentence ends after a run of sentence-final
+    punctuation, at the first following token that is not punctuation.
+    """
+
+    def __init__(self, nlp: Language, name: str) -> None:
+        from spacy.pipeline import Sentencizer as SpacySentencizer
+
+        self.name = name
+        self.punct = frozenset(nlp.vocab.strings.add(c) for c in SpacySentencizer.default_punct_chars)
+
+    def __call__(self, doc: Doc) -> Doc:
+        count = len(doc)
+        if not count:
+            return doc
+        values = doc.to_array([ORTH, IS_PUNCT])
+        punct = self.punct
+        flags = [-1] * count
+        flags[0] = 1
+        seen_period = False
+        for i, (orth, is_punct) in enumerate(values.tolist()):
+            final = orth in punct
+            if seen_period and not is_punct and not final:
+                flags[i] = 1
+                seen_period = False
+            elif final:
+                seen_period = True
+        doc.from_array([SENT_START], numpy.array(flags, dtype=numpy.int64).astype(numpy.uint64).reshape(-1, 1))
+        return doc
+
+
+@Language.factory("casecode_sentencizer")
+def make_sentencizer(nlp: Language, name: str) -> Sentencizer:
+    return Sentencizer(nlp, name)
 
 
 class LookupLemma:
@@ -144,7 +182,7 @@ def build_pipeline(model: str | None = None, *, lemmas: bool = True, fresh: bool
 def _build_cached(model: str | None, lemmas: bool) -> Language:
     if model is None or model == BLANK:
         nlp = spacy.blank("en")
-        nlp.add_pipe("sentencizer")
+        nlp.add_pipe("casecode_sentencizer")
         if lemmas:
             nlp.add_pipe("casecode_lookup_lemma")
         return nlp

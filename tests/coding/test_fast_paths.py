@@ -64,3 +64,16 @@ def test_lowercase_lemma_component_for_trained_pipelines() -> None:
     doc[1].lemma_ = "Cut"
     lowercase_lemma(doc)
     assert [t.lemma_ for t in doc] == ["the", "cut", "came"]
+
+
+def test_sentencizer_equals_spacy_sentencizer() -> None:
+    import spacy
+    from spacy.attrs import SENT_START
+
+    ours = build_pipeline(None, lemmas=False, fresh=True)
+    assert ours.pipe_names == ["casecode_sentencizer"]
+    spacys = spacy.blank("en")
+    spacys.add_pipe("sentencizer")
+    texts = turn_texts() + ['Hello there. How are you?! Fine...  "Yes." No', ". . .", "Dr. Smith went. Ok", "Wait!?! (Really.) Yes"]
+    for doc, raw in zip(ours.pipe(texts), spacys.pipe(texts)):
+        assert doc.to_array(SENT_START).tolist() == raw.to_array(SENT_START).tolist(), doc.text[:40]
