@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -64,14 +63,30 @@ def _reduce(node: dict[str, Any], match: str | None) -> None:
         _reduce(child, match)
 
 
-def run_python(code: str, *args: str) -> tuple[str, float]:
-    """Run code in a fresh interpreter; return its stdout and its peak RSS in MB."""
+def run_child(code: str, *args: str) -> str:
+    """Run ``code`` in a fresh interpreter (with casecode importable); return its stdout."""
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), PYTHONWARNINGS="ignore")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    del before, after  # RUSAGE_CHILDREN is the max over all children; the child reports its own
-    return done.stdout, 0.0
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
+    if done.returncode:
+        raise SystemExit(f"child failed:\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+def best_of(repeat: int, func: Any) -> float:
+    """The shortest wall time of ``repeat`` calls (the least disturbed by other load)."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def words_in(texts: list[str]) -> int:

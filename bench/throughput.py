@@ -1,9 +1,10 @@
 """Throughput: casecode words/s against spaCy's own pipeline on the same synthetic text.
 
-Prints, measured in this one run:
-  * spaCy blank + sentencizer + lookup lemmatizer, ``nlp.pipe`` over the turns (words/s);
+Prints, measured in this one run (best of --repeat, to damp other load on the machine):
+  * spaCy blank + sentencizer + lookup lemmatizer, ``nlp.pipe`` over the speaker turns;
   * cold ``code_corpus`` with the example codebook, and with its phrase rules only
-    (loading, NLP, matching, writing the results folder without the workbook);
+    (pipeline built afresh, loading, NLP, matching, writing the results folder
+    without the workbook);
   * the ratios casecode / spaCy (target for the phrase-only codebook: >= 0.70).
 
     python bench/throughput.py --words 1000000
@@ -16,41 +17,41 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from _common import CODEBOOK, phrase_only_codebook, timer, words_in
+from _common import CODEBOOK, best_of, load_average, phrase_only_codebook, words_in
 
 warnings.filterwarnings("ignore")
 
 
-def spacy_rate(texts: list[str]) -> float:
+def spacy_seconds(texts: list[str], repeat: int) -> float:
     import spacy
 
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
-    for _ in nlp.pipe(texts[:50]):  # warm the tokenizer cache like casecode's compile step does
-        pass
-    times: dict[str, float] = {}
-    with timer(times, "spacy"):
+
+    def run() -> None:
         for _ in nlp.pipe(texts, batch_size=64):
             pass
-    return words_in(texts) / times["spacy"]
+
+    return best_of(repeat, run)
 
 
-def casecode_rate(corpus: Path, codebook: Path, out: Path, words: int) -> float:
+def casecode_seconds(corpus: Path, codebook: Path, out: Path, repeat: int) -> float:
     import casecode.nlp
     from casecode import code_corpus
 
-    casecode.nlp._build_cached.cache_clear()  # cold: build the pipeline as a new process would
-    times: dict[str, float] = {}
-    with timer(times, "casecode"):
+    def run() -> None:
+        casecode.nlp._build_cached.cache_clear()  # cold: build the pipeline as a new process would
         code_corpus([corpus], codebook, out=out, xlsx=False, keep=False)
-    return words / times["casecode"]
+
+    return best_of(repeat, run)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--words", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
@@ -63,10 +64,10 @@ def main() -> None:
         texts = [d.text[t.start : t.end] for d in load_corpus([root / "corpus"]).documents for t in d.turns]
         words = words_in(texts)
         phrases = phrase_only_codebook(root / "phrases.yaml")
-        print(f"corpus: {words:,} words in {len(texts):,} speaker turns (synthetic, seed {args.seed})")
-        spacy_wps = spacy_rate(texts)
-        example_wps = casecode_rate(root / "corpus", CODEBOOK, root / "out-example", words)
-        phrase_wps = casecode_rate(root / "corpus", phrases, root / "out-phrases", words)
+        print(f"corpus: {words:,} words in {len(texts):,} speaker turns (synthetic, seed {args.seed}); load average {load_average()}")
+        spacy_wps = words / spacy_seconds(texts, args.repeat)
+        example_wps = words / casecode_seconds(root / "corpus", CODEBOOK, root / "out-example", args.repeat)
+        phrase_wps = words / casecode_seconds(root / "corpus", phrases, root / "out-phrases", args.repeat)
         print(f"spaCy blank+sentencizer+lemmatizer nlp.pipe : {spacy_wps:>10,.0f} words/s")
         print(f"casecode, example codebook (cold)          : {example_wps:>10,.0f} words/s   ratio {example_wps / spacy_wps:.2f}")
         print(f"casecode, phrase-only codebook (cold)      : {phrase_wps:>10,.0f} words/s   ratio {phrase_wps / spacy_wps:.2f}  (target >= 0.70)")

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
 from spacy.tokens import Doc
@@ -187,16 +188,18 @@ class CompiledCodebook:
         ``text`` is the turn's text when the caller has it (saves rebuilding ``doc.text``).
         """
         found: list[Hit] = []
+        spans: list[tuple[int, int, int]] = []  # (match id, start token, end token)
         for matcher in self.phrase_matchers.values():
-            for match_id, start, end in matcher(doc):
-                code, rule, role = self._keys[match_id]
-                span = doc[start:end]
-                found.append(Hit(code, rule, role, start, end, span.start_char, span.end_char))
+            spans.extend(matcher(doc))
         if self.matcher is not None:
-            for match_id, start, end in self.matcher(doc):
+            spans.extend(self.matcher(doc))
+        if spans:
+            # Character offsets from two arrays rather than a Span per match.
+            offsets = doc.to_array([IDX, LENGTH]).tolist()
+            for match_id, start, end in spans:
                 code, rule, role = self._keys[match_id]
-                span = doc[start:end]
-                found.append(Hit(code, rule, role, start, end, span.start_char, span.end_char))
+                last = offsets[end - 1]
+                found.append(Hit(code, rule, role, start, end, offsets[start][0], last[0] + last[1]))
         if self.dep_matcher is not None:
             for match_id, token_ids in self.dep_matcher(doc):
                 code, rule, role = self._keys[match_id]
