@@ -16,12 +16,14 @@ import io
 import os
 import shutil
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
 from casecode.codebook.load import LoadedCodebook
+from casecode.codebook.schema import Codebook
 from casecode.export.tables import DocumentInfo, cases_frame, documents_frame, manifest, segment_row, unit_row
 from casecode.model import Coding, Document, Segment
 from casecode.results import SEGMENT_COLUMNS, UNIT_COLUMNS, Results, _read_csv, text_path, write_bytes, write_csv, write_json
@@ -90,6 +92,7 @@ class FolderWriter:
         self.units = _SpillTable(self.staging / "units.csv", UNIT_COLUMNS)
         self.infos: list[DocumentInfo] = []
         self.codings = 0
+        self.counts: Counter[tuple[str, str]] = Counter()  # (case, code) -> coded segments
 
     def __enter__(self) -> "FolderWriter":
         return self
@@ -108,6 +111,7 @@ class FolderWriter:
         self.units.add(document.id, (unit_row(s) for s in sorted(units, key=lambda s: (s.unit, s.index))))
         self.infos.append(DocumentInfo.of(document))
         self.codings += len(codings)
+        self.counts.update((document.case, c.code) for c in codings)
 
     def finish(
         self,
@@ -120,7 +124,7 @@ class FolderWriter:
         options: Mapping[str, Any],
     ) -> None:
         """Write the tables, matrix, workbook and manifest and move everything into place."""
-        from casecode.analysis.matrix import build_matrix, flat
+        from casecode.analysis.matrix import flat
         from casecode.export.folder import codebook_frame, matrix_sheets
         from casecode.export.xlsx import write_workbook
 
@@ -134,15 +138,10 @@ class FolderWriter:
             self.infos, codebook=book_info, pipeline=pipeline, versions=versions, cases_manifest=cases_manifest,
             ignored=ignored, options=options, codings=self.codings,
         )
+        matrix = flat(segments_matrix(book.model, cases, self.counts))
         if self.xlsx:
-            segments = _read_csv(segments_path)
-            units = _read_csv(units_path)
-        else:
-            # The matrix needs only these columns: a few bytes per coded segment.
-            segments = pd.read_csv(segments_path, usecols=["document", "unit", "segment", "code"], dtype={"document": str, "unit": str, "code": str, "segment": "int64"}, keep_default_na=False, na_values=[], encoding="utf-8")
-            units = pd.DataFrame(columns=UNIT_COLUMNS)
-        results = Results(folder=out, segments=segments, units=units, documents=documents, cases=cases, codebook=book, manifest=run_manifest)
-        matrix = flat(build_matrix(results, measure="segments"))
+            # The workbook holds every coded segment: the one step that reads them all back.
+            results = Results(folder=out, segments=_read_csv(segments_path), units=_read_csv(units_path), documents=documents, cases=cases, codebook=book, manifest=run_manifest)
         _swap_dir(self.staging / "texts", out / "texts")
         write_bytes(out / "codebook.yaml", Path(book.path).read_bytes())
         os.replace(segments_path, out / "segments.csv")
@@ -152,7 +151,7 @@ class FolderWriter:
         write_csv(out / "matrix.csv", matrix)
         if self.xlsx:
             sheets = matrix_sheets(results)
-            sheets.append(("segments", segments, {"wrap": ("text",), "widths": {"text": 80, "matched": 24}}))
+            sheets.append(("segments", results.segments, {"wrap": ("text",), "widths": {"text": 80, "matched": 24}}))
             sheets.append(("codebook", codebook_frame(book.model), {"wrap": ("definition", "when_to_use", "when_not_to_use", "examples", "counter_examples", "rules"), "widths": {"definition": 50, "when_to_use": 40, "when_not_to_use": 40, "examples": 50, "counter_examples": 40, "rules": 30}}))
             write_workbook(out / "casecode.xlsx", sheets, run=run_manifest)
         write_json(out / "manifest.json", run_manifest)
@@ -163,6 +162,31 @@ class FolderWriter:
         self.segments.close()
         self.units.close()
         shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def segments_matrix(book: Codebook, cases: pd.DataFrame, counts: Mapping[tuple[str, str], int]) -> pd.DataFrame:
+    """Codes × cases, coded segments: what ``build_matrix(results)`` gives, from counts.
+
+    Counting (case, code) pairs while writing keeps the matrix out of the memory that
+    grows with the corpus; a test checks it against ``build_matrix``.
+    """
+    from casecode.analysis.matrix import TOTAL
+
+    present = {case if case != "" else "(none)" for case, _ in counts} | {str(c) if str(c) != "" else "(none)" for c in cases["case"]}
+    order = [str(c) for c in cases["case"].tolist() if str(c) in present]
+    order += sorted(present - set(order))
+    by_code: dict[str, Counter[str]] = {}
+    for (case, code), n in counts.items():
+        by_code.setdefault(code, Counter())[case if case != "" else "(none)"] += n
+    keys, rows = [], []
+    for trail, code in book.walk():
+        found = by_code.get(code.id, Counter())
+        keys.append(("/".join(trail), code.id, code.label))
+        rows.append([int(found.get(group, 0)) for group in order] + [int(sum(found.values()))])
+    index = pd.MultiIndex.from_tuples(keys, names=["theme", "code", "label"])
+    matrix = pd.DataFrame(rows, index=index, columns=[*order, TOTAL], dtype="int64")
+    matrix.columns.name = "case"
+    return matrix
 
 
 def _swap_dir(staging: Path, target: Path) -> None:
