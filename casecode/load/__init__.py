@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Iterable, Literal, Sequence
 
 from casecode.errors import CaseAssignmentError, TranscriptError
-from casecode.load import captions, docx, table, text  # noqa: F401  (register readers)
+from casecode.load import captions, docx, html, odt, pdf, rtf, spreadsheet, table, text  # noqa: F401  (register readers)
 from casecode.load.cases import MANIFEST_NAMES, CasesManifest, find_manifest, read_manifest
 from casecode.load.registry import DEFAULT_SPEAKER_PATTERN, READERS, RawDocument, ReadOptions, detect_turns, reader
 from casecode.load.text import split_front_matter
