@@ -8,6 +8,7 @@ meta.xml become the ``title`` and ``author`` attributes.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -63,13 +64,20 @@ def _bold_styles(*roots: Any) -> set[str]:
     return {name for name in weight if bold(name)}
 
 
+_WHITESPACE = re.compile(r"[ \t\r\n]+")
+
+
 def _runs(element: Any, bold: bool, bold_styles: set[str], out: list[tuple[str, bool]]) -> None:
-    """Collect (text, bold) runs of one paragraph in document order."""
+    """Collect (text, bold) runs of one paragraph in document order.
+
+    Runs of white space in the XML count as one space (ODF 1.2, 6.1.2); ``text:s``,
+    ``text:tab`` and ``text:line-break`` give the spaces, tabs and breaks that were typed.
+    """
     style = element.get(_q("text", "style-name"))
     if style is not None and element.tag not in PARAGRAPHS:
         bold = bold or style in bold_styles
     if element.text:
-        out.append((element.text, bold))
+        out.append((_WHITESPACE.sub(" ", element.text), bold))
     for child in element:
         tag = child.tag
         if tag in SKIP:
@@ -83,7 +91,7 @@ def _runs(element: Any, bold: bool, bold_styles: set[str], out: list[tuple[str, 
         else:
             _runs(child, bold, bold_styles, out)
         if child.tail:
-            out.append((child.tail, bold))
+            out.append((_WHITESPACE.sub(" ", child.tail), bold))
 
 
 def _blocks(element: Any, bold_styles: set[str], out: list[str]) -> None:
