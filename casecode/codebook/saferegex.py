@@ -61,7 +61,7 @@ class SafePattern:
     pattern: str
     case_sensitive: bool = False
     label: str = "regex"
-    time_limit: float = TIME_LIMIT
+    time_limit: float | None = None  # None: the module's TIME_LIMIT when matching
     engine: str = field(init=False)
     _re2: Any = field(init=False, default=None, repr=False)
     _slow: Any = field(init=False, default=None, repr=False)
@@ -75,7 +75,7 @@ class SafePattern:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
             re.compile(self.pattern, flags)  # raises re.error exactly as validation does
-            self._slow = regex.compile(self.pattern, flags | regex.VERSION0)
+            self._slow = regex.compile(python_word_semantics(self.pattern), flags | regex.VERSION0)
         self._re2 = _re2_compile(self.pattern, self.case_sensitive)
         escapes = _escapes(self.pattern)
         self._ascii_only = bool(escapes & _ASCII_SENSITIVE)
@@ -101,15 +101,58 @@ class SafePattern:
         if self._use_re2(text):
             yield from self._re2.finditer(text)
             return
+        limit = self.time_limit if self.time_limit is not None else TIME_LIMIT
         try:
             # materialise inside the try: the timeout is raised while iterating
-            matches = list(self._slow.finditer(text, timeout=self.time_limit))
+            matches = list(self._slow.finditer(text, timeout=limit))
         except TimeoutError:
             raise RegexTimeoutError(
-                f"{self.label}: the regular expression {self.pattern!r} ran for more than {self.time_limit:g} s on one text",
+                f"{self.label}: the regular expression {self.pattern!r} ran for more than {limit:g} s on one text",
                 hint="it backtracks catastrophically (nested repeats like (a+)+ or (a|aa)+); rewrite it, or use phrases/pattern rules",
             ) from None
         yield from matches
+
+
+_WORD = r"[\p{L}\p{N}_]"
+_OUTSIDE = {
+    "w": _WORD,
+    "W": r"[^\p{L}\p{N}_]",
+    "b": f"(?:(?<={_WORD})(?!{_WORD})|(?<!{_WORD})(?={_WORD}))",
+    "B": f"(?:(?<={_WORD})(?={_WORD})|(?<!{_WORD})(?!{_WORD}))",
+}
+
+
+def python_word_semantics(pattern: str) -> str:
+    r"""Rewrite ``\w \W \b \B`` so the ``regex`` module reads them as Python's ``re`` does.
+
+    ``regex`` counts combining marks and joiners as word characters; ``re`` counts only
+    letters, numbers and ``_`` (``str.isalnum()``). ``\w`` inside a character class
+    becomes ``\p{L}\p{N}_``; ``\b`` inside a class is a backspace and stays.
+
+    >>> python_word_semantics(r"\bcaf\w+[\w-]")
+    '(?:(?<=[\\p{L}\\p{N}_])(?![\\p{L}\\p{N}_])|(?<![\\p{L}\\p{N}_])(?=[\\p{L}\\p{N}_]))caf[\\p{L}\\p{N}_]+[\\p{L}\\p{N}_-]'
+    """
+    out: list[str] = []
+    index, in_class, class_start = 0, False, -1
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            nxt = pattern[index + 1]
+            if in_class and nxt == "w":
+                out.append(r"\p{L}\p{N}_")
+            elif not in_class and nxt in _OUTSIDE:
+                out.append(_OUTSIDE[nxt])
+            else:
+                out.append(char + nxt)
+            index += 2
+            continue
+        if not in_class and char == "[":
+            in_class, class_start = True, index
+        elif in_class and char == "]" and index > class_start + 1 and not (index == class_start + 2 and pattern[class_start + 1] == "^"):
+            in_class = False
+        out.append(char)
+        index += 1
+    return "".join(out)
 
 
 def _re2_compile(pattern: str, case_sensitive: bool) -> Any:

@@ -81,7 +81,13 @@ def registered_suffixes() -> list[str]:
 
 
 #: Single-byte encodings that detection may choose when a file is not UTF-8.
-LEGACY_ENCODINGS = ("cp1252", "latin_1", "iso8859_15", "cp1250", "mac_roman")
+LEGACY_ENCODINGS = ("cp1252", "latin_1", "iso8859_15", "cp1250")
+_ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
+
+
+def _plausible(text: str) -> bool:
+    """No control characters (C0 beyond white space, C1) that no text file contains."""
+    return not any((ch < " " or "\x7f" <= ch <= "\x9f") and ch not in _ALLOWED_CONTROLS for ch in text)
 
 
 def detect_legacy(data: bytes) -> str | None:
@@ -89,7 +95,8 @@ def detect_legacy(data: bytes) -> str | None:
 
     charset-normalizer ranks the candidates in :data:`LEGACY_ENCODINGS` by how chaotic and
     how coherent the decoded text is; ties go to the earlier candidate (cp1252). The
-    choice must decode every byte strictly.
+    choice must decode every byte strictly and give no control characters (a latin-1
+    reading of bytes 0x80-0x9f gives C1 controls: those bytes are not latin-1 text).
     """
     from charset_normalizer import from_bytes
 
@@ -98,10 +105,11 @@ def detect_legacy(data: bytes) -> str | None:
     ranked = sorted(from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)), key=lambda m: (round(m.chaos, 3), -round(m.coherence, 3), order.get(m.encoding, 99)))
     for match in ranked:
         try:
-            data.decode(match.encoding)
+            text = data.decode(match.encoding)
         except (UnicodeDecodeError, LookupError):
             continue
-        return str(match.encoding)
+        if _plausible(text):
+            return str(match.encoding)
     return None
 
 
