@@ -127,3 +127,43 @@ def zip_bytes(members: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLA
 def zip_bomb_bytes(size: int = 64 << 20) -> bytes:
     """A small archive that unpacks to ``size`` bytes of zeros (ratio ~1000:1)."""
     return zip_bytes({"content.xml": b"\0" * size})
+
+
+LAUGHS_XML = (
+    b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><d>&c;</d>'
+)
+XXE_XML = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><d>&x;</d>'
+
+
+def _docx_with(member: str, data: bytes) -> bytes:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        good = make_docx(Path(tmp) / "good.docx", [[("Interviewer: hello", False)]])
+        with zipfile.ZipFile(good) as source:
+            members = {info.filename: source.read(info) for info in source.infolist()}
+    members[member] = data
+    return zip_bytes(members)
+
+
+def _pdf_bytes(build) -> bytes:  # type: ignore[no-untyped-def]
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return build(Path(tmp) / "x.pdf").read_bytes()
+
+
+#: Binary entries of tests/data/bad/expected.csv, built here from readable source.
+BAD_FILES = {
+    "invalid_utf8.txt": lambda: b"R1: caf\xe9 \x81\x8d\x8f\x90\n",
+    "binary.txt": lambda: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+    "utf16_without_bom.txt": lambda: "R1: hello".encode("utf-16-le"),
+    "bomb.docx": lambda: zip_bomb_bytes(8 << 20),
+    "slip.odt": lambda: zip_bytes({"mimetype": b"application/vnd.oasis.opendocument.text", "../../../tmp/evil.sh": b"echo"}),
+    "xxe.odt": lambda: odt_bytes("", content=XXE_XML.decode()),
+    "laughs.docx": lambda: _docx_with("word/document.xml", LAUGHS_XML),
+    "scan.pdf": lambda: _pdf_bytes(make_scanned_pdf),
+    "truncated.pdf": lambda: _pdf_bytes(lambda p: make_pdf(p, [["Interviewer: hello there"]]))[:300],
+    "not_a_zip.xlsx": lambda: b"speaker,text\nR1,hello\n",
+}

@@ -50,7 +50,7 @@ def spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with every formula-like text cell (and header) neutralised."""
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object:
+        if not (pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_bool_dtype(out[column])):
             out[column] = out[column].map(neutralise)
     out.columns = [neutralise(str(c)) for c in out.columns]
     return out

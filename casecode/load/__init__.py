@@ -100,7 +100,13 @@ def read_document(path: str | Path, options: ReadOptions | None = None) -> list[
         raise TranscriptError(f"{path}: cannot read ({exc.strerror})", hint="check the file's permissions") from None
     if not data.strip():
         raise TranscriptError(f"{path}: the file is empty", hint="remove it from the inputs or add the transcript")
-    return READERS[path.suffix.lower()](path, data, options)
+    try:
+        return READERS[path.suffix.lower()](path, data, options)
+    except CasecodeError:
+        raise
+    except (Exception, RecursionError) as exc:  # a damaged file that a parser library chokes on
+        suffix = path.suffix.lower()
+        raise TranscriptError(f"{path}: not a readable {suffix} file ({type(exc).__name__})", hint=f"re-save or re-export it as {suffix}; if it opens elsewhere, please report it") from None
 
 
 def _same(a: Any, b: Any) -> bool:
