@@ -318,7 +318,8 @@ def check_codebook(path: str | Path, *, model: str | None = None, examples: bool
     if examples:
         report.examples = run_examples(book, model=model)
         for result in report.failed_examples:
-            what = "example is not coded" if result.kind == "example" else "counter-example is coded"
+            quote = result.text if len(result.text) <= 60 else result.text[:57] + "..."
+            what = f'example "{quote}" is not coded' if result.kind == "example" else f'counter-example "{quote}" is coded'
             by = f" (by {result.rules})" if result.rules else ""
             report.findings.append(
                 Finding("error", "example", Problem(book.path, result.line, f"{result.code} > {result.kind}s[{result.index}]", f"{what}{by}", "fix the rules or the example"))
