@@ -192,23 +192,18 @@ def lint_codebook(book: Codebook, *, file: str = "<codebook>", lines: dict | Non
     def add(severity: Severity, check: str, loc: tuple[Any, ...], message: str, hint: str | None) -> None:
         findings.append(Finding(severity, check, Problem(file, line_for(lines, loc), _where(book, loc), message, hint)))
 
-    # Clashing ids: the same id for a theme and a code, or ids equal but for case and -_. separators.
-    seen: dict[str, tuple[str, str]] = {}
+    # Clashing ids: equal but for case and -_. separators (one of them is a typo, and
+    # spreadsheets, file names and case-insensitive lookups would confuse them).
+    seen: dict[tuple[str, str], str] = {}
     phrase_owner: dict[str, list[tuple[str, tuple[Any, ...]]]] = defaultdict(list)
     for loc, theme, code in _walk_locs(book):
         item = code or theme
         assert item is not None
         kind = "code" if code else "theme"
-        key = _norm_id(item.id)
-        if key in seen:
-            other_kind, other_id = seen[key]
-            if other_id == item.id and other_kind == kind:
-                pass  # exact duplicates are validation errors already
-            else:
-                same = "the same id" if other_id == item.id else f"an id that differs from {other_kind} '{other_id}' only by case or separators"
-                add("warning", "clashing_id", loc + ("id",), f"{kind} '{item.id}' has {same}" + (f" as {other_kind} '{other_id}'" if other_id == item.id else ""), "give it a distinct id: matrices and exports name rows by id")
-        else:
-            seen[key] = (kind, item.id)
+        key = (kind, _norm_id(item.id))
+        other = seen.setdefault(key, item.id)
+        if other != item.id:
+            add("warning", "clashing_id", loc + ("id",), f"{kind} id '{item.id}' differs from {kind} id '{other}' only by case or separators", "use one spelling, or give the two clearly different ids")
         if code is None:
             continue
         if not code.rules:
