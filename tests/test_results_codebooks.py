@@ -28,6 +28,7 @@ def two_waves(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Pat
     for wave, part in (("w1", cases[:-1]), ("w2", cases[-1:])):
         for case in part:
             shutil.copytree(case, base / wave / case.name)
+        shutil.copy(EXAMPLE / "cases.yaml", base / wave / "cases.yaml")
         folders.append(base / wave)
     w1 = code_corpus([folders[0]], CODEBOOK, out=base / "r1", xlsx=False)
     w2 = code_corpus([folders[1]], CODEBOOK, out=base / "r2", xlsx=False)
