@@ -96,7 +96,7 @@ def check_command(
     if format == CheckFormat.json:
         data = report.as_dict()
         data["ok"] = report.ok(strict=strict)
-        console.print_json(json.dumps(data, ensure_ascii=False))
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         print_check(report)
     if not report.ok(strict=strict):
@@ -128,7 +128,7 @@ def diff_command(
         write_text(out, text)
         err_console.print(f"wrote {out}", style="dim")
     else:
-        console.print(text, end="", markup=False, highlight=False, soft_wrap=True)
+        typer.echo(text, nl=False)
 
 
 @codebook_app.command("render")
@@ -150,7 +150,7 @@ def render_command(
         write_text(out, text)
         err_console.print(f"wrote {out}", style="dim")
     else:
-        console.print(text, end="", markup=False, highlight=False, soft_wrap=True)
+        typer.echo(text, nl=False)
 
 
 @codebook_app.command("export")

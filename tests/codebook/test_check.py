@@ -178,6 +178,6 @@ themes:
 def test_example_codebook_checks() -> None:
     """The bundled codebook validates and lints without errors; its examples are run."""
     report = check_codebook(ROOT / "codebooks" / "partnership.yaml")
-    assert [f for f in report.errors if f.check != "example"] == []
+    assert [str(f) for f in report.errors] == []
     assert len(report.examples) > 60
-    assert sum(e.passed for e in report.examples) / len(report.examples) > 0.95
+    assert report.ok()
