@@ -22,7 +22,7 @@ from typing import Any, Iterator, Literal
 from casecode.codebook.load import LoadedCodebook, load_codebook
 from casecode.codebook.schema import Code, Codebook, Theme
 from casecode.codebook.yamlmarks import line_for, load_with_lines
-from casecode.errors import CodebookError, Problem
+from casecode.errors import CasecodeError, CodebookError, Problem
 
 Severity = Literal["error", "warning"]
 ExampleKind = Literal["example", "counter_example"]
@@ -213,7 +213,7 @@ def lint_codebook(book: Codebook, *, file: str = "<codebook>", lines: dict | Non
         firing = [r for r in code.rules if r.exclude is None and not r.helper]
         if not firing:
             add("error", "never_codes", loc + ("rules",), f"code '{code.id}' has only exclude or helper rules, so it can never be coded", "add a phrases, regex, pattern, near or combination rule without 'helper: true'")
-        excluded = {_norm_phrase(p) for r in code.rules for p in (r.exclude or [])}
+        excluded = {(r.match_attr, _norm_phrase(p)) for r in code.rules for p in (r.exclude or [])}
         for ri, rule in enumerate(code.rules):
             rloc = loc + ("rules", ri)
             if rule.helper and rule.id not in referenced:
@@ -223,7 +223,7 @@ def lint_codebook(book: Codebook, *, file: str = "<codebook>", lines: dict | Non
                 add("error", "dead_rule", rloc, f"combination '{rule.id}' needs {both} in 'all' and forbids it in 'none', so it can never match", "remove it from one of the two lists")
             for phrase in rule.phrases or []:
                 norm = _norm_phrase(phrase)
-                if norm in excluded and (rule.match_attr == "lower"):
+                if (rule.match_attr, norm) in excluded:
                     add("error", "dead_rule", rloc, f"phrase '{phrase}' of rule '{rule.id}' is also an exclude phrase of this code, so every match is vetoed", "remove it from one of the two rules")
                 if not rule.helper:
                     phrase_owner[norm].append((code.id, rloc))
@@ -285,6 +285,18 @@ def run_examples(book: LoadedCodebook, *, model: str | None = None) -> list[Exam
     return results
 
 
+_PROBLEM = re.compile(r"^(?P<file>.+?)(?::(?P<line>\d+))? \((?P<path>[^)]*)\): (?P<message>.*?)(?: — (?P<hint>.*))?$")
+
+
+def _as_problem(text: str, file: str) -> Problem:
+    """A Problem back from its one-line form (errors raised elsewhere carry only text)."""
+    match = _PROBLEM.match(text)
+    if not match:
+        return Problem(file, None, "", text.removeprefix(f"{file}: "))
+    line = match.group("line")
+    return Problem(match.group("file"), int(line) if line else None, match.group("path"), match.group("message"), match.group("hint"))
+
+
 def check_codebook(path: str | Path, *, model: str | None = None, examples: bool = True) -> CheckReport:
     """Validate, lint and test a codebook file; never raises for codebook problems.
 
@@ -311,7 +323,11 @@ def check_codebook(path: str | Path, *, model: str | None = None, examples: bool
     _data, lines, _ = load_with_lines(book.text.replace("\r\n", "\n"), book.path)
     report.findings = lint_codebook(book.model, file=book.path, lines=lines)
     if examples:
-        report.examples = run_examples(book, model=model)
+        try:
+            report.examples = run_examples(book, model=model)
+        except CasecodeError as exc:  # e.g. a rule needs a parser the pipeline lacks
+            for text in str(exc).splitlines():
+                report.findings.append(Finding("error", "pipeline", _as_problem(text, book.path)))
         for result in report.failed_examples:
             quote = result.text if len(result.text) <= 60 else result.text[:57] + "..."
             what = f'example "{quote}" is not coded' if result.kind == "example" else f'counter-example "{quote}" is coded'

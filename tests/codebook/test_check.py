@@ -181,3 +181,21 @@ def test_example_codebook_checks() -> None:
     assert [str(f) for f in report.errors] == []
     assert len(report.examples) > 60
     assert report.ok()
+
+
+def test_rules_the_pipeline_cannot_serve_are_reported_not_raised(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+name: t
+themes:
+  - id: th
+    label: Th
+    codes:
+      - id: verbs
+        label: Verbs
+        examples: ["We merged."]
+        rules: [{id: v, pattern: [{POS: VERB}]}]
+""")
+    report = check_codebook(path)
+    assert not report.ok()
+    assert [f.check for f in report.errors] == ["pipeline"]
+    assert "uses POS" in report.errors[0].problem.message
