@@ -11,7 +11,7 @@ Import reads ``.qdc`` files (and the codebook inside a ``.qde``/``.qdpx`` projec
 by NVivo, ATLAS.ti, MAXQDA, QualCoder or Taguette, tolerating their known deviations:
 GUIDs with or without braces and in any case, missing or 3-digit colours, any namespace
 or schemaLocation (or none), accented and non-Latin names. Every ``<Code>`` that has
-children becomes a theme, every leaf a code; leaves at the top level go into a theme
+children (or is not codable) becomes a theme, every codable leaf a code; leaves at the top level go into a theme
 called "Ungrouped". Rules are left empty for the team to write. XML is parsed with
 defusedxml: entity expansion and external resources are refused.
 """
@@ -373,13 +373,13 @@ def qdc_to_codebook(
 
     def make_theme(element: Element, trail: str) -> Theme:
         label, guid, description, color, path = common(element, trail)
-        if (element.get("isCodable") or "").strip().lower() in ("true", "1"):
+        if (element.get("isCodable") or "").strip().lower() in ("true", "1") and next(_children(element, "Code"), None) is not None:
             counts["codable_parents"] += 1
         kept = by_guid.get(guid)
         theme_id = kept.id if isinstance(kept, Theme) else ids.make(label, f"theme_{_short(guid)}")
         codes, themes = [], []
         for child in _children(element, "Code"):
-            if next(_children(child, "Code"), None) is None:
+            if _is_leaf_code(child):
                 codes.append(make_code(child, path))
             else:
                 themes.append(make_theme(child, path))
@@ -389,7 +389,7 @@ def qdc_to_codebook(
     loose: list[Code] = []
     loose_at: int | None = None
     for element in top:
-        if next(_children(element, "Code"), None) is None:
+        if _is_leaf_code(element):
             loose_at = len(themes) if loose_at is None else loose_at
             loose.append(make_code(element, ""))
         else:
@@ -416,6 +416,12 @@ def qdc_to_codebook(
 def _short(guid: str) -> str:
     """Eight stable hex digits for an id when a label has no Latin letters."""
     return hashlib.sha1(guid.encode()).hexdigest()[:8]
+
+
+def _is_leaf_code(element: Element) -> bool:
+    """A codable ``<Code>`` without children is a code; anything else is a theme."""
+    codable = (element.get("isCodable") or "true").strip().lower() not in ("false", "0")
+    return codable and next(_children(element, "Code"), None) is None
 
 
 def _kept_guid(kept: Code | Theme | None, guid: str) -> str | None:

@@ -265,3 +265,10 @@ def test_import_from_a_qdpx_project(shared_dir: Path, tmp_path: Path) -> None:
     assert book.theme_of("programming") == "rq1_definition/competencies"
     again = qdc_to_codebook(codebook_to_qdc(book).encode("utf-8"), source=str(path))
     assert again.codebook == book
+
+
+def test_non_codable_leaf_is_an_empty_theme() -> None:
+    book = import_qdc(QDC / "qualcoder.qdc").codebook
+    last = book.themes[-1]
+    assert (last.id, last.label, last.codes, last.themes) == ("empty_category", "Empty category", [], [])
+    assert 'name="Empty category" isCodable="false"/>' in codebook_to_qdc(book)
