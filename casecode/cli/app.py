@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from casecode.cli import code as code_cli
+from casecode.cli.codebook import codebook_app
 from casecode.cli import matrix as matrix_cli
 from casecode.cli.common import STATE
 
@@ -32,6 +33,7 @@ def root(
 app.command("code")(code_cli.code_command)
 app.command("matrix")(matrix_cli.matrix_command)
 app.command("show")(matrix_cli.show_command)
+app.add_typer(codebook_app, name="codebook")
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from casecode.errors import Problem
 Path = tuple[str | int, ...]
 MAX_NODES = 200_000
 MAX_CHARACTERS = 20_000_000
-PLAIN_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"})
 
 
 class _Budget:
@@ -68,8 +68,8 @@ def _build(node: yaml.Node, path: Path, lines: dict[Path, int], problems: list[P
     if budget.left < 0:
         raise _TooBig
     lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in PLAIN_COLLECTION_TAGS:
-        problems.append(Problem(file, node.start_mark.line + 1, _render(path), f"unsupported YAML tag {node.tag!r}", "only plain YAML values are allowed; remove the tag"))
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in PLAIN_TAGS:
+        problems.append(Problem(file, node.start_mark.line + 1, _render(path), f"unsupported YAML tag {node.tag!r}", "only plain YAML values are allowed"))
         return None
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
