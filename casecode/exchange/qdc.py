@@ -37,6 +37,7 @@ import yaml
 from casecode.codebook.load import LoadedCodebook, parse_codebook
 from casecode.codebook.schema import Code, Codebook, Theme
 from casecode.errors import CasecodeError
+from casecode.load.safezip import check_zip, read_member
 
 NAMESPACE = "urn:QDA-XML:codebook:1.0"
 #: The namespace under which casecode derives GUIDs from ids (never change it).
@@ -251,11 +252,11 @@ def _read_xml(path: Path) -> tuple[bytes, str]:
         raise QdcError(f"{path}: cannot read ({exc.strerror})", hint="check the path") from None
     if raw[:4] == b"PK\x03\x04":
         try:
-            with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            with check_zip(zipfile.ZipFile(io.BytesIO(raw)), path) as archive:  # zip-slip, zip bombs
                 names = [n for n in archive.namelist() if n.lower().endswith(".qde")]
                 if not names:
                     raise QdcError(f"{path}: a zip archive without a project.qde", hint="pass a .qdc codebook or a REFI-QDA .qdpx project")
-                return archive.read(sorted(names, key=len)[0]), f"{path}!{sorted(names, key=len)[0]}"
+                return read_member(archive, sorted(names, key=len)[0], path), f"{path}!{sorted(names, key=len)[0]}"
         except zipfile.BadZipFile:
             raise QdcError(f"{path}: a damaged zip archive", hint="export the project again") from None
     return raw, str(path)

@@ -138,3 +138,16 @@ def test_docx_zip_bomb_and_zip_slip_are_refused(tmp_path: Path) -> None:
     slip.write_bytes(zip_bytes({"../../evil.sh": b"echo"}))
     with pytest.raises(UnsafeArchiveError, match="slip.xlsx: .*zip-slip"):
         read_document(slip)
+
+
+def test_qdpx_zip_bomb_and_zip_slip_are_refused(tmp_path: Path) -> None:
+    from casecode.exchange.qdc import import_qdc as read_qdc
+
+    bomb = tmp_path / "bomb.qdpx"
+    bomb.write_bytes(zip_bytes({"project.qde": b"<Project>" + b" " * (8 << 20) + b"</Project>"}))
+    with pytest.raises(UnsafeArchiveError, match="bomb.qdpx: .*zip bomb"):
+        read_qdc(bomb)
+    slip = tmp_path / "slip.qdpx"
+    slip.write_bytes(zip_bytes({"project.qde": b"<Project/>", "sources/../../../evil.txt": b"x"}))
+    with pytest.raises(UnsafeArchiveError, match="slip.qdpx: .*zip-slip"):
+        read_qdc(slip)
