@@ -66,5 +66,5 @@ def code_command(
     if run.corpus.failed:
         for _path, error in run.corpus.failed:
             err_console.print(f"failed: {error}", markup=False, soft_wrap=True)
-        err_console.print(f"{len(run.corpus.failed)} file(s) failed and are not in the results (listed in manifest.json under 'failed')", markup=False)
+        err_console.print(f"{len(run.corpus.failed)} file(s) failed and are not in the results (listed in manifest.json under 'failed')", markup=False, soft_wrap=True)
         raise typer.Exit(FAILED_EXIT_CODE)

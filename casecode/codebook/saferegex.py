@@ -14,7 +14,11 @@ is not pure ASCII, no ``\\w \\b \\d \\s`` (ASCII-only in RE2, Unicode in Python)
 the end of a text that ends in a newline is also left to the ``regex`` module.
 
 Offsets are always code points: the RE2 wrapper maps its UTF-8 byte offsets back to
-``str`` indexes, and a test checks this on emoji and combining marks.
+``str`` indexes, and a test checks this on emoji and combining marks. Python's ``re``
+ignores case between ``İ ı I i`` (Turkish dotted and dotless i) where RE2 and ``regex``
+do not; a case-insensitive pattern therefore sees ``İ``/``ı`` as ``I``/``i`` (in the
+pattern and the text alike: same length, so offsets do not move). Use match spans, not
+``group()``, to take text from the document.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from casecode.errors import CasecodeError
 #: Seconds one codebook regex may spend on one text (one speaker turn) before the run stops.
 TIME_LIMIT = 2.0
 _ASCII_SENSITIVE = frozenset("wWbBdDsS")
+_TURKISH_I = str.maketrans("İı", "Ii")
 
 
 class RegexTimeoutError(CasecodeError):
@@ -72,11 +77,12 @@ class SafePattern:
         import regex
 
         flags = 0 if self.case_sensitive else re.IGNORECASE
+        source = self.pattern if self.case_sensitive else self.pattern.translate(_TURKISH_I)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
             re.compile(self.pattern, flags)  # raises re.error exactly as validation does
-            self._slow = regex.compile(python_word_semantics(self.pattern), flags | regex.VERSION0)
-        self._re2 = _re2_compile(self.pattern, self.case_sensitive)
+            self._slow = regex.compile(python_word_semantics(source), flags | regex.VERSION0)
+        self._re2 = _re2_compile(source, self.case_sensitive)
         escapes = _escapes(self.pattern)
         self._ascii_only = bool(escapes & _ASCII_SENSITIVE)
         self._has_dollar = "$" in self.pattern
@@ -98,6 +104,8 @@ class SafePattern:
         Raises:
             RegexTimeoutError: when the ``regex`` engine runs past the time limit.
         """
+        if not self.case_sensitive and ("İ" in text or "ı" in text):
+            text = text.translate(_TURKISH_I)
         if self._use_re2(text):
             yield from self._re2.finditer(text)
             return

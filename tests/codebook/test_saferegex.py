@@ -60,8 +60,8 @@ def test_case_sensitive_rules_stay_case_sensitive() -> None:
     assert [m.group() for m in compile_regex("NHS", case_sensitive=True).finditer("nhs NHS")] == ["NHS"]
 
 
-ALPHABET = st.sampled_from(list("aAbé É😀\u0301\n-_1.ñß"))
-PATTERNS = st.sampled_from([r"a+", r"[aé]b?", r"\bab", r"\w+", r"\s+", r"\d", r"b$", r"^a", r"(?m)^a", r"É", r"a|ab", r"(?s)a.b", r"[^a ]+", r"ß"])
+ALPHABET = st.sampled_from(list("aAbé É😀\u0301\n-_1.ñßİıIiſKkΣσς"))
+PATTERNS = st.sampled_from([r"a+", r"[aé]b?", r"\bab", r"\w+", r"\s+", r"\d", r"b$", r"^a", r"(?m)^a", r"É", r"a|ab", r"(?s)a.b", r"[^a ]+", r"ß", r"i+", r"[İk]", r"ı", r"σ", r"s\w"])
 
 
 @settings(max_examples=150, deadline=None)
