@@ -131,3 +131,19 @@ def test_random_transcripts_always_load(text: str) -> None:
             read_document(path)
         except CasecodeError as exc:
             assert "no text" in str(exc) or "empty" in str(exc)
+
+
+@FUZZ
+@given(data=refi_xml())
+def test_random_refi_codebooks_import_or_raise_one_line_errors(data: bytes) -> None:
+    from casecode.exchange.qdc import import_qdc
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fuzz.qdc"
+        path.write_bytes(data)
+        try:
+            import_qdc(path)
+        except CasecodeError as exc:
+            for line in str(exc).splitlines():
+                assert line.strip()
+            assert "fuzz.qdc" in str(exc)

@@ -76,3 +76,25 @@ def test_every_segment_offset_points_at_its_text(text: str, encoding: str) -> No
         assert turn.label_start <= turn.start < turn.end <= len(document.text)
         if turn.speaker:
             assert document.text[turn.label_start : turn.start].strip().startswith(turn.speaker)
+
+
+def test_offsets_hold_through_the_results_folder(tmp_path: Path) -> None:
+    from casecode import code_corpus, read_results
+
+    folder = tmp_path / "in" / "case"
+    folder.mkdir(parents=True)
+    text = "\ufeffInterviewer: Café\u0301 trust? 😀👩‍👩‍👧\r\nR1: We trust them — מאוד trust.\r\rR1:\ttrust 日本語 savings\u2028trust\n"
+    (folder / "t.txt").write_bytes(text.encode("utf-16"))
+    code_corpus([tmp_path / "in"], _book_file(tmp_path), out=tmp_path / "out", case_from="folder")
+    results = read_results(tmp_path / "out")
+    assert len(results.segments) >= 4
+    for row in results.segments.itertuples():
+        normalised = results.text(row.document)
+        assert normalised[row.start : row.end] == row.text
+        assert normalised[row.match_start : row.match_end] == row.matched
+
+
+def _book_file(tmp_path: Path) -> Path:
+    path = tmp_path / "offsets.yaml"
+    path.write_text(CODEBOOK, encoding="utf-8")
+    return path
