@@ -166,4 +166,7 @@ BAD_FILES = {
     "scan.pdf": lambda: _pdf_bytes(make_scanned_pdf),
     "truncated.pdf": lambda: _pdf_bytes(lambda p: make_pdf(p, [["Interviewer: hello there"]]))[:300],
     "not_a_zip.xlsx": lambda: b"speaker,text\nR1,hello\n",
+    "codebook_latin1.yaml": lambda: "name: Café\nversion: '1'\nthemes: []\n".encode("latin-1"),
+    "cases_latin1.yaml": lambda: "cases:\n  - id: café\n    documents: ['*']\n".encode("latin-1"),
+    "deep_nesting.odt": lambda: odt_bytes("<text:p>" + "<text:span>" * 5000 + "x" + "</text:span>" * 5000 + "</text:p>"),
 }

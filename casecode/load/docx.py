@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from casecode.errors import TranscriptError
 from casecode.load.markup import labelled_paragraph
@@ -20,10 +21,11 @@ from casecode.load.safexml import check_xml_members
 from casecode.load.safezip import open_zip
 
 
-def _is_bold(run: object) -> bool:
-    if run.bold is not None:  # type: ignore[attr-defined]
-        return bool(run.bold)  # type: ignore[attr-defined]
-    style = run.style  # type: ignore[attr-defined]
+def _is_bold(run: Any) -> bool:
+    """Bold directly, or through the run's character style and its base styles."""
+    if run.bold is not None:
+        return bool(run.bold)
+    style = run.style
     while style is not None:
         if style.font.bold is not None:
             return bool(style.font.bold)
@@ -31,10 +33,10 @@ def _is_bold(run: object) -> bool:
     return False
 
 
-def _paragraph(paragraph: object) -> str:
-    runs = [(run.text, _is_bold(run)) for run in paragraph.runs]  # type: ignore[attr-defined]
-    if not runs or "".join(t for t, _ in runs) != paragraph.text:  # type: ignore[attr-defined]
-        return paragraph.text  # type: ignore[attr-defined]  # hyperlinks, fields: keep the plain text
+def _paragraph(paragraph: Any) -> str:
+    runs = [(run.text, _is_bold(run)) for run in paragraph.runs]
+    if not runs or "".join(t for t, _ in runs) != paragraph.text:
+        return str(paragraph.text)  # hyperlinks or fields outside the runs: keep the plain text
     return labelled_paragraph(runs)
 
 
