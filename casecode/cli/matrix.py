@@ -14,6 +14,8 @@ from casecode.analysis.matrix import MEASURES, build_matrix, flat
 from casecode.cli.common import ResultsDir, console, handle_errors
 from casecode.export.xlsx import write_workbook
 from casecode.results import read_results, write_csv
+from casecode.review.decisions import review_status
+from casecode.review.decisions import reviewed_only as reviewed_only_results
 
 
 def matrix_table(matrix, *, measure: str, title: str) -> Table:  # type: ignore[no-untyped-def]
@@ -36,6 +38,7 @@ def matrix_command(
     by: Annotated[str, typer.Option("--by", help="Group columns by this case or document attribute (default: case).")] = "case",
     measure: Annotated[str, typer.Option("--measure", help=f"One of: {', '.join(MEASURES)}.")] = "segments",
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write CSV or XLSX here (by suffix); default: DIR/matrix_BY_MEASURE.csv and .xlsx.")] = None,
+    reviewed_only: Annotated[bool, typer.Option("--reviewed-only", help="Count only codings accepted in review (recoded ones under their new code) and manual ones.")] = False,
 ) -> None:
     """Print the code × case matrix (or × any attribute) and write it as CSV and XLSX.
 
@@ -43,11 +46,17 @@ def matrix_command(
         casecode matrix results --by policy_field --measure share
     """
     results = read_results(results_dir)
+    status = review_status(results)
+    if reviewed_only:
+        results = reviewed_only_results(results)
     matrix = build_matrix(results, by=by, measure=measure)  # type: ignore[arg-type]
     unit = {"segments": "coded segments", "documents": "documents with the code", "share": "% of respondent segments"}[measure]
     console.print(matrix_table(matrix, measure=measure, title=f"{results.codebook.name}: {unit} by {by}"))
     frame = flat(matrix)
-    targets = [out] if out else [results_dir / f"matrix_{by}_{measure}.csv", results_dir / f"matrix_{by}_{measure}.xlsx"]
+    if reviewed_only or status.reviewed or status.manual:
+        console.print(("reviewed codings only — " if reviewed_only else "review: ") + status.summary(), style="dim")
+    suffix = "_reviewed" if reviewed_only else ""
+    targets = [out] if out else [results_dir / f"matrix_{by}_{measure}{suffix}.csv", results_dir / f"matrix_{by}_{measure}{suffix}.xlsx"]
     for target in targets:
         if target.suffix.lower() == ".xlsx":
             values = [c for c in frame.columns if c not in ("theme", "code", "label")]

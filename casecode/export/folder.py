@@ -11,6 +11,7 @@ from casecode.analysis.matrix import build_matrix, flat
 from casecode.codebook.schema import Codebook
 from casecode.export.xlsx import write_workbook
 from casecode.results import Results, replace_dir, text_path, write_bytes, write_csv, write_json
+from casecode.review.decisions import with_manual
 
 if TYPE_CHECKING:
     from casecode.run import CodingRun
@@ -50,6 +51,7 @@ def write_results(run: "CodingRun", out: Path, *, xlsx: bool = True) -> Results:
     """Write every output of a run into ``out``; each file replaces the old one atomically."""
     results = run.to_results()
     results.folder = out
+    results.segments = with_manual(results.segments, out, results)  # manual codings survive a re-run
     out.mkdir(parents=True, exist_ok=True)
     replace_dir(out / "texts", {text_path(d.id): d.text for d in run.documents})
     write_bytes(out / "codebook.yaml", Path(run.codebook.path).read_bytes())
