@@ -97,6 +97,8 @@ def agree_command(
         console.print(prf_table(report))
     for name, frame in report.confusion.items():
         console.print(confusion_table(name, frame))
+    if report.confusion:
+        console.print(f"single-label: kappa {_fmt(report.overall['single_label_kappa'])}, alpha {_fmt(report.overall['single_label_alpha'])}")
     for note in report.notes():
         console.print(f"note: {note}", style="yellow", markup=False)
     console.print("wrote " + ", ".join(str(t) for t in targets), style="dim")
