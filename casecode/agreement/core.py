@@ -52,6 +52,7 @@ class AgreementReport:
     unmatched_codes: dict[str, dict[str, int]] = field(default_factory=dict)
     unused_codes: list[str] = field(default_factory=list)
     dropped_spans: dict[str, dict[str, int]] = field(default_factory=dict)
+    text_mismatches: dict[str, list[str]] = field(default_factory=dict)
 
     def notes(self) -> list[str]:
         """Plain-language lines about everything left out or undefined."""
@@ -65,6 +66,8 @@ class AgreementReport:
         for source, codes in self.unmatched_codes.items():
             listed = ", ".join(f"{c!r} ({n})" for c, n in codes.items())
             lines.append(f"{source}: code(s) matching no codebook id or label, spans dropped: {listed}")
+        for source, docs in self.text_mismatches.items():
+            lines.append(f"{source}: the text of {len(docs)} document(s) differs from the results folder's, so offsets may not line up: {', '.join(docs[:5])}{' …' if len(docs) > 5 else ''}")
         for source, reasons in self.dropped_spans.items():
             for reason, n in reasons.items():
                 lines.append(f"{source}: {n} span(s) {reason}")
@@ -106,6 +109,7 @@ class AgreementReport:
             "unmatched_codes": self.unmatched_codes,
             "unused_codes": self.unused_codes,
             "dropped_spans": self.dropped_spans,
+            "text_mismatches": self.text_mismatches,
             "notes": self.notes(),
         }
 
@@ -205,6 +209,11 @@ def agreement(
     blocks: dict[str, list[np.ndarray]] = {s.name: [] for s in loaded}
     empty_units = 0
     texts = {doc: results.text(doc) for doc in documents}
+    mismatches: dict[str, list[str]] = {}
+    for source in loaded:
+        differ = sorted(doc_maps[source.name][raw] for raw, text in source.texts.items() if doc_maps[source.name].get(raw) in texts and text != texts[doc_maps[source.name][raw]])
+        if differ:
+            mismatches[source.name] = differ
     spans_by = {
         s.name: _group_spans(s, doc_maps[s.name], set(documents), dropped[s.name]) for s in loaded
     }
@@ -333,6 +342,7 @@ def agreement(
         unmatched_codes={s.name: s.unmatched for s in loaded if s.unmatched},
         unused_codes=unused,
         dropped_spans={n: dict(sorted(c.items())) for n, c in dropped.items() if c},
+        text_mismatches=mismatches,
     )
 
 

@@ -16,6 +16,7 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
 from casecode.agreement.spans import CodedSpan, CodingSourceError, Source
+from casecode.load.normalise import normalise_text
 
 NS = "{urn:QDA-XML:project:1.0}"
 
@@ -35,6 +36,25 @@ def _project_xml(path: Path) -> bytes:
             return archive.read(sorted(names, key=len)[0])
     except zipfile.BadZipFile:
         raise CodingSourceError(f"{path}: not a zip archive", hint="a .qdpx file is a zip holding project.qde; export it again") from None
+
+
+def _source_texts(path: Path, paths: dict[str, str]) -> dict[str, str]:
+    """The plain texts stored in the archive (``internal://NAME`` → ``sources/NAME``)."""
+    if path.suffix.lower() != ".qdpx" or not paths:
+        return {}
+    texts = {}
+    with zipfile.ZipFile(path) as archive:
+        members = set(archive.namelist())
+        for name, target in paths.items():
+            if not target.startswith("internal://"):
+                continue
+            member = "sources/" + target[len("internal://") :]
+            if member in members:
+                try:
+                    texts[name] = normalise_text(archive.read(member).decode("utf-8"))
+                except UnicodeDecodeError:
+                    continue
+    return texts
 
 
 def _parse(path: Path) -> Any:
@@ -60,10 +80,13 @@ def read_qdpx_spans(path: str | Path) -> list[Source]:
         users[user.get("guid", "")] = user.get("name") or user.get("id") or user.get("guid", "")
     codes = {code.get("guid", ""): code.get("name", "") for code in root.iter(f"{NS}Code")}
     documents: set[str] = set()
+    text_paths: dict[str, str] = {}
     by_coder: dict[str, list[CodedSpan]] = {}
     for source in root.iter(f"{NS}TextSource"):
         name = source.get("name") or source.get("guid", "")
         documents.add(name)
+        if source.get("plainTextPath"):
+            text_paths[name] = source.get("plainTextPath", "")
         for selection in source.iter(f"{NS}PlainTextSelection"):
             try:
                 start, end = int(selection.get("startPosition", "")), int(selection.get("endPosition", ""))
@@ -81,6 +104,7 @@ def read_qdpx_spans(path: str | Path) -> list[Source]:
                     if end > start >= 0:
                         by_coder.setdefault(coder, []).append(CodedSpan(name, start, end, code, coder))
     frozen = frozenset(documents)
+    texts = _source_texts(path, text_paths)
     if not by_coder:
-        return [Source(path.stem, str(path), (), frozen)]
-    return [Source(coder, str(path), tuple(spans), frozen) for coder, spans in sorted(by_coder.items())]
+        return [Source(path.stem, str(path), (), frozen, texts=texts)]
+    return [Source(coder, str(path), tuple(spans), frozen, texts=texts) for coder, spans in sorted(by_coder.items())]

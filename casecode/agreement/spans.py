@@ -50,6 +50,8 @@ class Source:
         spans: the coded spans, codes as written in the file until :func:`match_codes`.
         documents: every document this coder read (including ones coded with nothing).
         unmatched: code names that matched no codebook code → number of spans dropped.
+        texts: the plain text each document had in the other tool, when the file holds it
+            (offsets only line up when it equals the results folder's text).
     """
 
     name: str
@@ -57,6 +59,7 @@ class Source:
     spans: tuple[CodedSpan, ...]
     documents: frozenset[str]
     unmatched: dict[str, int] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 Reader = Callable[[Path], list[Source]]

@@ -237,3 +237,45 @@ def test_agree_cli_errors_are_one_line(example_run, tmp_path):
     assert "bad.csv:2 (start)" in result.stderr
     result = runner.invoke(app, ["agree", str(example_run[1]), str(example_run[1]), "--unit", "word"])
     assert result.exit_code == 1 and "--unit word" in result.stderr
+
+
+def test_qdpx_project_end_to_end_with_text_check(mini_codebook, tmp_path):
+    import zipfile
+
+    results = make_results(mini_codebook, 5, documents=("d1", "d2"))
+    units = results.units[results.units["document"] == "d1"]
+    s0, e0 = int(units.iloc[0]["start"]), int(units.iloc[0]["end"])
+    s3, e3 = int(units.iloc[3]["start"]), int(units.iloc[3]["end"])
+    qde = f"""<?xml version="1.0" encoding="UTF-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="team">
+  <Users><User guid="u1" name="Alice"/><User guid="u2" name="Ben"/></Users>
+  <CodeBook><Codes><Code guid="c1" name="Trust"/><Code guid="c2" name="Money"/></Codes></CodeBook>
+  <Sources>
+    <TextSource guid="s1" name="d1.txt" plainTextPath="internal://s1.txt">
+      <PlainTextSelection guid="p1" startPosition="{s0}" endPosition="{e0}">
+        <Coding guid="k1" creatingUser="u1"><CodeRef targetGUID="c1"/></Coding>
+        <Coding guid="k2" creatingUser="u2"><CodeRef targetGUID="c1"/></Coding>
+      </PlainTextSelection>
+      <PlainTextSelection guid="p2" startPosition="{s3}" endPosition="{e3}">
+        <Coding guid="k3" creatingUser="u1"><CodeRef targetGUID="c2"/></Coding>
+      </PlainTextSelection>
+    </TextSource>
+    <TextSource guid="s2" name="d2" plainTextPath="internal://s2.txt"/>
+  </Sources>
+</Project>"""
+    path = tmp_path / "team.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", qde)
+        archive.writestr("sources/s1.txt", results.text("d1").replace("\n", "\r\n"))
+        archive.writestr("sources/s2.txt", "A different text.")
+    report = agreement([path], results, unit="sentence")
+    assert report.sources == ["Alice", "Ben"]
+    assert report.documents == ["d1", "d2"]
+    assert report.text_mismatches == {"Alice": ["d2"], "Ben": ["d2"]}
+    by_code = report.per_code.set_index("code")
+    assert by_code.loc["trust", "observed"] == 1.0
+    a = np.zeros(10, dtype=int)
+    b = np.zeros(10, dtype=int)
+    a[3] = 1
+    assert by_code.loc["money", "kappa"] == pytest.approx(cohen_kappa_score(a, b))
+    assert any("offsets may not line up" in n for n in report.notes())
