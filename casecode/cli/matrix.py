@@ -73,6 +73,7 @@ def show_command(
     case: Annotated[Optional[str], typer.Option("--case", help="Only this case.")] = None,
     context: Annotated[int, typer.Option("--context", help="Characters of context either side.")] = 80,
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Show at most N excerpts.")] = None,
+    reviewed_only: Annotated[bool, typer.Option("--reviewed-only", help="Only codings accepted in review (and manual ones).")] = False,
 ) -> None:
     """Print the excerpts coded with CODE, the matched words highlighted, with context.
 
@@ -80,6 +81,8 @@ def show_command(
         casecode show results trust_between_partners --case ni_housing_consortia
     """
     results = read_results(results_dir)
+    if reviewed_only:
+        results = reviewed_only_results(results)
     shown = 0
     for ex in excerpts(results, code, case=case, context=context, limit=limit):
         head = Text(f"{ex.document} · {ex.case} · {ex.speaker or 'no speaker'} · rule {ex.rule} · {ex.start}–{ex.end}", style="bold cyan")

@@ -100,3 +100,27 @@ def test_add_manual_code_from_review_screen_and_undo(results_copy):
     app = ReviewApp(results_copy)
     run(app, "n", *"distrust", "enter", "u")
     assert read_annotations(results_copy) == [added]  # duplicate refused, undo removes nothing else
+
+
+def test_escape_cancels_a_prompt_without_saving(results_copy):
+    app = ReviewApp(results_copy)
+    run(app, "c", *"distrust", "escape", "s")
+    assert read_decisions(results_copy) == {}
+    assert app.index == 1 and app.asking is None
+
+
+def test_show_reviewed_only(results_copy):
+    from typer.testing import CliRunner
+
+    from casecode.cli.app import app as cli
+    from casecode.review import Decision, save_decision
+
+    results = read_results(results_copy)
+    row = results.segments.iloc[0]
+    same_code = results.segments[results.segments["code"] == row["code"]]
+    save_decision(results_copy, Decision(row["document"], int(row["start"]), int(row["end"]), row["code"], "accept"))
+    shown = CliRunner().invoke(cli, ["show", str(results_copy), row["code"], "--reviewed-only"])
+    assert shown.exit_code == 0, shown.output
+    assert "1 excerpt(s)" in shown.stdout
+    everything = CliRunner().invoke(cli, ["show", str(results_copy), row["code"]])
+    assert f"{len(same_code)} excerpt(s)" in everything.stdout
