@@ -57,6 +57,8 @@ class AgreementReport:
     def notes(self) -> list[str]:
         """Plain-language lines about everything left out or undefined."""
         lines = []
+        if not self.documents:
+            lines.append("no document was read by every source: nothing to compare (check document ids against documents.csv)")
         if self.empty_units:
             lines.append(f"{self.empty_units} {self.unit} unit(s) with no text left out")
         for doc, present in self.partial_documents.items():

@@ -279,3 +279,13 @@ def test_qdpx_project_end_to_end_with_text_check(mini_codebook, tmp_path):
     a[3] = 1
     assert by_code.loc["money", "kappa"] == pytest.approx(cohen_kappa_score(a, b))
     assert any("offsets may not line up" in n for n in report.notes())
+
+
+def test_no_common_document_is_reported_not_a_crash(mini_codebook):
+    results = make_results(mini_codebook, 3, documents=("d1", "d2"))
+    ann = Source("ann", "ann", (CodedSpan("d1", 0, 5, "trust", "ann"),), frozenset(["d1"]))
+    ben = Source("ben", "ben", (CodedSpan("d2", 0, 5, "trust", "ben"),), frozenset(["d2"]))
+    report = agreement([ann, ben], results)
+    assert report.units == 0 and report.documents == []
+    assert report.notes()[0].startswith("no document was read by every source")
+    assert json.loads(json.dumps(report.as_dict()))["overall"]["kappa"] is None
