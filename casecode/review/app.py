@@ -141,12 +141,20 @@ class ReviewApp(App[None]):
         header.append(f"{document} · {item.case} · {item.speaker or 'no speaker'} · {start}–{end}" + ("  [negated]" if item.negated else ""), style="cyan")
         head.update(header)
         text = self.results.text(document)
-        body_text = Text(text[max(0, start - CONTEXT) : start], style="dim")
+        before_start = max(0, start - CONTEXT)
+        if before_start:  # start the context at a word boundary
+            space = text.find(" ", before_start, start)
+            before_start = space + 1 if space >= 0 else before_start
+        after_end = end + CONTEXT
+        if after_end < len(text):
+            space = text.rfind(" ", end, after_end)
+            after_end = space if space > end else after_end
+        body_text = Text(("…" if before_start else "") + text[before_start:start], style="dim")
         match_start, match_end = max(start, item.match_start), min(end, item.match_end)
         body_text.append(text[start:match_start])
         body_text.append(text[match_start:match_end], style="bold black on yellow")
         body_text.append(text[match_end:end])
-        body_text.append(text[end : end + CONTEXT], style="dim")
+        body_text.append(text[end:after_end] + ("…" if after_end < len(text) else ""), style="dim")
         body.update(body_text)
         note = f"memo: {decision.memo}" if decision is not None and decision.memo else ""
         memo.update(Text("  ".join(x for x in (note, self.message) if x)))
