@@ -220,31 +220,12 @@ def agreement(
         s.name: _group_spans(s, doc_maps[s.name], set(documents), dropped[s.name]) for s in loaded
     }
     for doc in documents:
-        text = texts[doc]
-        starts, ends = _unit_spans(results, doc, unit, text)
-        keep = np.array([bool(text[s:e].strip()) for s, e in zip(starts, ends)], dtype=bool)
+        starts, ends = _unit_spans(results, doc, unit, texts[doc])
+        keep = np.array([bool(texts[doc][s:e].strip()) for s, e in zip(starts, ends)], dtype=bool)
         empty_units += int((~keep).sum())
-        starts, ends = starts[keep], ends[keep]
-        in_unit = np.zeros(len(text) + 1, dtype=np.int64)
-        np.add.at(in_unit, starts, 1)
-        np.add.at(in_unit, ends, -1)
-        unit_prefix = np.concatenate([[0], np.cumsum(np.cumsum(in_unit)[: len(text)] > 0)])
         for source in loaded:
-            block = np.zeros((len(starts), len(codes)), dtype=bool)
-            for code, spans in spans_by[source.name].get(doc, {}).items():
-                cov = np.zeros(len(text) + 1, dtype=np.int64)
-                for s, e in spans:
-                    if s >= len(text):
-                        dropped[source.name]["beyond the end of the document text: dropped"] += 1
-                        continue
-                    e = min(e, len(text))
-                    if unit_prefix[e] - unit_prefix[s] == 0:
-                        dropped[source.name]["overlap no unit (speaker labels or blank text only)"] += 1
-                    cov[s] += 1
-                    cov[e] -= 1
-                covered = np.concatenate([[0], np.cumsum(np.cumsum(cov)[: len(text)] > 0)])
-                block[:, code_index[code]] = (covered[ends] - covered[starts]) > 0
-            blocks[source.name].append(block)
+            by_code = spans_by[source.name].get(doc, {})
+            blocks[source.name].append(_coded_units(texts[doc], starts[keep], ends[keep], by_code, code_index, dropped[source.name]))
     matrices = {n: (np.vstack(b) if b else np.zeros((0, len(codes)), dtype=bool)) for n, b in blocks.items()}
     n_units = next(iter(matrices.values())).shape[0]
 
@@ -290,24 +271,11 @@ def agreement(
 
     prf = None
     if gold is not None:
-        prf_rows = []
+        prf = _precision_recall(matrices, gold, others, used, code_index)
         for n in others:
-            per = []
-            for code in used:
-                g, o = matrices[gold][:, code_index[code]], matrices[n][:, code_index[code]]
-                if not (g.any() or o.any()):
-                    continue
-                tp, fp, fn, p, r, f = precision_recall_f1(g, o)
-                per.append({"source": n, "code": code, "support": int(g.sum()), "tp": tp, "fp": fp, "fn": fn, "precision": p, "recall": r, "f1": f})
-            prf_rows += per
-            tp, fp, fn = (sum(x[k] for x in per) for k in ("tp", "fp", "fn"))
-            p, r, f = ratios(tp, fp, fn)
-            prf_rows.append({"source": n, "code": "(micro)", "support": sum(x["support"] for x in per), "tp": tp, "fp": fp, "fn": fn, "precision": p, "recall": r, "f1": f})
-            macro = {k: float(np.mean([x[k] for x in per])) if per else math.nan for k in ("precision", "recall", "f1")}
-            prf_rows.append({"source": n, "code": "(macro)", "support": sum(x["support"] for x in per), "tp": tp, "fp": fp, "fn": fn, **macro})
-            overall[f"precision_{n}"], overall[f"recall_{n}"], overall[f"f1_{n}"] = p, r, f
+            micro, macro = (prf[(prf["source"] == n) & (prf["code"] == name)].iloc[0] for name in ("(micro)", "(macro)"))
+            overall[f"precision_{n}"], overall[f"recall_{n}"], overall[f"f1_{n}"] = micro["precision"], micro["recall"], micro["f1"]
             overall[f"macro_f1_{n}"] = macro["f1"]
-        prf = pd.DataFrame(prf_rows, columns=["source", "code", "support", "tp", "fp", "fn", "precision", "recall", "f1"])
 
     multi = {n: int((matrices[n].sum(axis=1) > 1).sum()) for n in names}
     single = not any(multi.values())
@@ -346,6 +314,59 @@ def agreement(
         dropped_spans={n: dict(sorted(c.items())) for n, c in dropped.items() if c},
         text_mismatches=mismatches,
     )
+
+
+def _coded_units(
+    text: str, starts: np.ndarray, ends: np.ndarray, by_code: dict[str, list[tuple[int, int]]], code_index: dict[str, int], dropped: Counter[str]
+) -> np.ndarray:
+    """Units × codes: True where a span with the code overlaps the unit by a character or more."""
+    length = len(text)
+    in_unit = np.zeros(length + 1, dtype=np.int64)
+    np.add.at(in_unit, starts, 1)
+    np.add.at(in_unit, ends, -1)
+    unit_prefix = np.concatenate([[0], np.cumsum(np.cumsum(in_unit)[:length] > 0)])
+    block = np.zeros((len(starts), len(code_index)), dtype=bool)
+    for code, spans in by_code.items():
+        cover = np.zeros(length + 1, dtype=np.int64)
+        for start, end in spans:
+            if start >= length:
+                dropped["beyond the end of the document text: dropped"] += 1
+                continue
+            if end > length:
+                dropped["running past the end of the document text: cut at its end"] += 1
+                end = length
+            if unit_prefix[end] - unit_prefix[start] == 0:
+                dropped["overlap no unit (speaker labels or blank text only)"] += 1
+            cover[start] += 1
+            cover[end] -= 1
+        covered = np.concatenate([[0], np.cumsum(np.cumsum(cover)[:length] > 0)])  # covered characters before each offset
+        block[:, code_index[code]] = (covered[ends] - covered[starts]) > 0
+    return block
+
+
+def _precision_recall(matrices: dict[str, np.ndarray], gold: str, others: list[str], used: list[str], code_index: dict[str, int]) -> pd.DataFrame:
+    """Per-code, micro and macro precision/recall/F1 of each source against ``gold``.
+
+    The codes averaged over are those that gold or the source used (scikit-learn's
+    ``labels`` with ``zero_division=0``).
+    """
+    rows = []
+    for n in others:
+        per = []
+        for code in used:
+            g, o = matrices[gold][:, code_index[code]], matrices[n][:, code_index[code]]
+            if not (g.any() or o.any()):
+                continue
+            tp, fp, fn, p, r, f = precision_recall_f1(g, o)
+            per.append({"source": n, "code": code, "support": int(g.sum()), "tp": tp, "fp": fp, "fn": fn, "precision": p, "recall": r, "f1": f})
+        rows += per
+        tp, fp, fn = (sum(x[k] for x in per) for k in ("tp", "fp", "fn"))
+        support = sum(x["support"] for x in per)
+        p, r, f = ratios(tp, fp, fn)
+        rows.append({"source": n, "code": "(micro)", "support": support, "tp": tp, "fp": fp, "fn": fn, "precision": p, "recall": r, "f1": f})
+        macro = {k: float(np.mean([x[k] for x in per])) if per else math.nan for k in ("precision", "recall", "f1")}
+        rows.append({"source": n, "code": "(macro)", "support": support, "tp": tp, "fp": fp, "fn": fn, **macro})
+    return pd.DataFrame(rows, columns=["source", "code", "support", "tp", "fp", "fn", "precision", "recall", "f1"])
 
 
 def _labels(matrix: np.ndarray, codes: list[str]) -> np.ndarray:

@@ -289,3 +289,24 @@ def test_no_common_document_is_reported_not_a_crash(mini_codebook):
     assert report.units == 0 and report.documents == []
     assert report.notes()[0].startswith("no document was read by every source")
     assert json.loads(json.dumps(report.as_dict()))["overall"]["kappa"] is None
+
+
+def test_spans_outside_units_or_text_are_counted(mini_codebook):
+    results = make_results(mini_codebook, 3)
+    text = results.text("d1")
+    gap = int(results.units.iloc[0]["end"])  # the space between sentence 0 and 1
+    spans = (
+        CodedSpan("d1", gap, gap + 1, "trust", "ann"),
+        CodedSpan("d1", len(text) + 5, len(text) + 9, "trust", "ann"),
+        CodedSpan("d1", len(text) - 3, len(text) + 9, "money", "ann"),
+    )
+    ann = Source("ann", "ann", spans, frozenset(["d1"]))
+    ben = Source("ben", "ben", (), frozenset(["d1"]))
+    report = agreement([ann, ben], results)
+    assert report.dropped_spans["ann"] == {
+        "beyond the end of the document text: dropped": 1,
+        "overlap no unit (speaker labels or blank text only)": 1,
+        "running past the end of the document text: cut at its end": 1,
+    }
+    assert list(report.per_code["code"]) == ["money"]
+    assert report.per_code.iloc[0]["coded_ann"] == 1
