@@ -135,11 +135,14 @@ def _unique_names(sources: list[Source]) -> list[Source]:
     return out
 
 
-def load_sources(paths: Sequence[str | Path]) -> list[Source]:
-    """Read every path (a file with several coders gives several sources), names made unique."""
+def load_sources(paths: Sequence[str | Path], *, reviewed_only: bool = False) -> list[Source]:
+    """Read every path (a file with several coders gives several sources), names made unique.
+
+    ``reviewed_only``: results folders contribute only their codings accepted in review.
+    """
     sources: list[Source] = []
     for path in paths:
-        sources.extend(read_sources(path))
+        sources.extend(read_sources(path, reviewed_only=reviewed_only))
     return _unique_names(sources)
 
 

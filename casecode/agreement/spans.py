@@ -77,11 +77,14 @@ def reader(*suffixes: str) -> Callable[[Reader], Reader]:
     return register
 
 
-def read_sources(path: str | Path) -> list[Source]:
-    """Read every coder's coding from a CSV, a results folder or a ``.qdpx``/``.qde`` file."""
+def read_sources(path: str | Path, *, reviewed_only: bool = False) -> list[Source]:
+    """Read every coder's coding from a CSV, a results folder or a ``.qdpx``/``.qde`` file.
+
+    ``reviewed_only`` keeps, from a results folder, only the codings accepted in review.
+    """
     path = Path(path)
     if path.is_dir():
-        return READERS[""](path)
+        return read_spans_results(path, reviewed_only=reviewed_only)
     if not path.exists():
         raise CodingSourceError(f"{path}: no such file or folder", hint="give a results folder, a .csv of coded spans or a .qdpx project")
     suffix = path.suffix.lower()
@@ -142,11 +145,16 @@ def read_spans_csv(path: Path) -> list[Source]:
 
 
 @reader("")
-def read_spans_results(folder: Path) -> list[Source]:
-    """A casecode results folder as one source named after the folder (every segment row)."""
+def read_spans_results(folder: Path, *, reviewed_only: bool = False) -> list[Source]:
+    """A casecode results folder as one source named after the folder (every segment row;
+    with ``reviewed_only`` only accepted, recoded and manual codings)."""
     from casecode.results import read_results
 
     results = read_results(folder)
+    if reviewed_only:
+        from casecode.review.decisions import reviewed_only as accepted
+
+        results = accepted(results)
     name = folder.resolve().name
     seg = results.segments
     spans = tuple(

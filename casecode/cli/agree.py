@@ -62,6 +62,7 @@ def agree_command(
     results_dir: Annotated[Optional[Path], typer.Option("--results", help="Results folder whose units, texts and codebook are used (default: the first results folder among SOURCES).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write CSV or XLSX here (by suffix); default: RESULTS/agreement_UNIT.csv and .xlsx.")] = None,
     output_format: Annotated[str, typer.Option("--format", help="table (default) or json (printed to stdout).")] = "table",
+    reviewed_only: Annotated[bool, typer.Option("--reviewed-only", help="Results folders count only codings accepted in review (recoded ones under their new code) and manual ones.")] = False,
 ) -> None:
     """Measure agreement between coders: observed agreement, Cohen's kappa, Krippendorff's alpha.
 
@@ -79,7 +80,7 @@ def agree_command(
         if not folders:
             raise OptionError("no results folder given", hint="pass --results FOLDER (its units, texts and codebook are what coders are compared on)")
         results_dir = folders[0]
-    report = agreement(load_sources(sources), results_dir, unit=unit, gold=gold)  # type: ignore[arg-type]
+    report = agreement(load_sources(sources, reviewed_only=reviewed_only), results_dir, unit=unit, gold=gold)  # type: ignore[arg-type]
     targets = [out] if out else [results_dir / f"agreement_{unit}.csv", results_dir / f"agreement_{unit}.xlsx"]
     for target in targets:
         if target.suffix.lower() == ".xlsx":

@@ -310,3 +310,20 @@ def test_spans_outside_units_or_text_are_counted(mini_codebook):
     }
     assert list(report.per_code["code"]) == ["money"]
     assert report.per_code.iloc[0]["coded_ann"] == 1
+
+
+def test_agree_reviewed_only_uses_accepted_codings(results_copy, tmp_path):
+    from casecode.results import read_results
+    from casecode.review import Decision, save_decision
+
+    seg = read_results(results_copy).segments
+    first = seg.iloc[0]
+    save_decision(results_copy, Decision(first["document"], int(first["start"]), int(first["end"]), first["code"], "accept"))
+    csv = tmp_path / "ines.csv"
+    csv.write_text(f"document,start,end,code\n{first['document']},{first['start']},{first['end']},{first['code']}\n", encoding="utf-8")
+    runner = CliRunner()
+    everything = json.loads(runner.invoke(app, ["agree", str(results_copy), str(csv), "--format", "json", "-o", str(tmp_path / "a.csv")]).stdout)
+    reviewed = json.loads(runner.invoke(app, ["agree", str(results_copy), str(csv), "--format", "json", "--reviewed-only", "-o", str(tmp_path / "b.csv")]).stdout)
+    assert reviewed["overall"]["observed"] == 1.0
+    assert everything["overall"]["observed"] < 1.0
+    assert reviewed["overall"][f"coded_{results_copy.name}"] == 1
