@@ -61,8 +61,12 @@ class AgreementReport:
             lines.append("no document was read by every source: nothing to compare (check document ids against documents.csv)")
         if self.empty_units:
             lines.append(f"{self.empty_units} {self.unit} unit(s) with no text left out")
+        groups: dict[tuple[str, ...], list[str]] = {}
         for doc, present in self.partial_documents.items():
-            lines.append(f"document {doc} read by {', '.join(present)} only: left out")
+            groups.setdefault(tuple(present), []).append(doc)
+        for present, docs in groups.items():
+            listed = ", ".join(docs[:8]) + (f" … (+{len(docs) - 8})" if len(docs) > 8 else "")
+            lines.append(f"{len(docs)} document(s) read by {', '.join(present)} only, left out: {listed}")
         for source, docs in self.unknown_documents.items():
             lines.append(f"{source}: {len(docs)} document(s) not in the results folder: {', '.join(docs[:5])}{' …' if len(docs) > 5 else ''}")
         for source, codes in self.unmatched_codes.items():

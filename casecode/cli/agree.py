@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich import box
 from rich.table import Table
 
 from casecode.agreement.core import AGREE_UNITS, AgreementReport, agreement, load_sources, report_sheets
@@ -25,27 +26,35 @@ def _fmt(value: object) -> str:
 
 def agreement_table(report: AgreementReport) -> Table:
     frame = report.table()
-    columns = [c for c in frame.columns if c not in ("label", "theme")]
-    table = Table(title=f"agreement by {report.unit} ({report.units} units, {len(report.documents)} documents)", header_style="bold", pad_edge=False)
+    # precision/recall/F1 have their own table below; the CSV and xlsx keep every column
+    columns = [c for c in frame.columns if c not in ("label", "theme", "units") and not c.startswith(("precision_", "recall_", "f1_"))]
+    table = Table(title=f"agreement by {report.unit} ({report.units} units, {len(report.documents)} documents)", header_style="bold", pad_edge=False, box=box.SIMPLE_HEAD)
+    table.caption = "under each source's name: the units it coded"
     for column in columns:
-        table.add_column(column.replace("_", " "), justify="left" if column == "code" else "right")
+        if column == "code":
+            table.add_column("code", overflow="fold")
+        else:
+            table.add_column(column.removeprefix("coded_"), justify="right", no_wrap=True)
     for i, row in enumerate(frame[columns].itertuples(index=False)):
         table.add_row(*[_fmt(v) for v in row], style="bold" if i == len(frame) - 1 else None)
     return table
 
 
 def prf_table(report: AgreementReport) -> Table:
-    table = Table(title=f"precision / recall / F1 against {report.gold}", header_style="bold", pad_edge=False)
+    table = Table(title=f"precision / recall / F1 against {report.gold}", header_style="bold", pad_edge=False, box=box.SIMPLE_HEAD)
     assert report.prf is not None
     for column in report.prf.columns:
-        table.add_column(column, justify="left" if column in ("source", "code") else "right")
+        if column == "code":
+            table.add_column("code", overflow="fold")
+        else:
+            table.add_column(column, justify="left" if column == "source" else "right", no_wrap=True)
     for row in report.prf.itertuples(index=False):
         table.add_row(*[_fmt(v) for v in row], style="bold" if row.code in ("(micro)", "(macro)") else None)
     return table
 
 
 def confusion_table(name: str, frame) -> Table:  # type: ignore[no-untyped-def]
-    table = Table(title=f"confusion: {name} (rows {frame.index.name}, columns {frame.columns.name})", header_style="bold", pad_edge=False)
+    table = Table(title=f"confusion: {name} (rows {frame.index.name}, columns {frame.columns.name})", header_style="bold", pad_edge=False, box=box.SIMPLE_HEAD)
     table.add_column("")
     for column in frame.columns:
         table.add_column(str(column), justify="right")

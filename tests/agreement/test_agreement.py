@@ -177,7 +177,7 @@ def test_reports_empty_units_partial_documents_unmatched_and_unused_codes(mini_c
     assert report.units == 5
     assert report.unused_codes == ["money", "culture_clash"]
     notes = "\n".join(report.notes())
-    assert "Loyalty" in notes and "d2" in notes and "nobody used" in notes and "no text" in notes
+    assert "Loyalty" in notes and "1 document(s) read by ann only, left out: d2" in notes and "nobody used" in notes and "no text" in notes
     assert report.dropped_spans["ann"] == {"in documents not in the results folder: dropped": 1, "in documents not read by every source: left out": 1}
     row = report.per_code.set_index("code").loc["trust"]
     assert row["kappa"] == pytest.approx(1.0)
