@@ -139,6 +139,9 @@ class ReviewApp(App[None]):
         header.append(f"{code}", style="bold magenta")
         header.append(f" ({label}) · rule {item.rule} · {state}\n", style="bold")
         header.append(f"{document} · {item.case} · {item.speaker or 'no speaker'} · {start}–{end}" + ("  [negated]" if item.negated else ""), style="cyan")
+        definition = book.code(code).definition if book.code(code) is not None else ""
+        if definition:  # the codebook's guidance, so the reviewer judges against it
+            header.append("\n" + " ".join(definition.split()), style="italic")
         head.update(header)
         text = self.results.text(document)
         before_start = max(0, start - CONTEXT)

@@ -87,6 +87,8 @@ def test_screen_shows_segment_with_highlighted_match(results_copy):
     assert text[item.match_start : item.match_end] in shown["plain"]
     assert any("yellow" in s for s in shown["spans"])
     assert item.key[3] in shown["head"] and "1/" in shown["head"]
+    definition = " ".join(app.results.codebook.model.code(item.key[3]).definition.split())
+    assert definition and definition[:40] in shown["head"]
 
 
 def test_add_manual_code_from_review_screen_and_undo(results_copy):
