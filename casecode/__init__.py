@@ -11,8 +11,12 @@ The public API mirrors the CLI::
 from casecode.agreement import agreement, read_sources
 from casecode.analysis.excerpts import excerpts
 from casecode.analysis.matrix import build_matrix
+from casecode.codebook.check import check_codebook
+from casecode.codebook.diff import diff_codebooks
 from casecode.codebook.load import LoadedCodebook, load_codebook, parse_codebook
+from casecode.codebook.render import render_codebook
 from casecode.errors import CasecodeError, CodebookError
+from casecode.exchange.qdc import export_qdc, import_qdc
 from casecode.load import ReadOptions, load_corpus
 from casecode.model import Coding, Document, Segment, Turn
 from casecode.results import Results, read_results
@@ -35,6 +39,11 @@ __all__ = [
     "agreement",
     "annotate",
     "build_matrix",
+    "check_codebook",
+    "diff_codebooks",
+    "export_qdc",
+    "import_qdc",
+    "render_codebook",
     "code_corpus",
     "code_documents",
     "excerpts",

@@ -176,3 +176,105 @@ def read_results(folder: str | Path) -> Results:
         codebook=load_codebook(folder / "codebook.yaml"),
         manifest=manifest,
     )
+
+
+class MixedCodebooksError(ResultsError):
+    """Results folders coded with different codebooks (name, version or content)."""
+
+
+def codebook_identity(results: Results) -> tuple[str, str, str]:
+    """(name, version, sha256) of the codebook a results folder was coded with."""
+    recorded = results.manifest.get("codebook") or {}
+    return (
+        str(recorded.get("name") or results.codebook.name),
+        str(recorded.get("version") or results.codebook.version),
+        str(recorded.get("sha256") or results.codebook.sha256),
+    )
+
+
+def check_same_codebook(results_list: list[Results], *, allow_mixed: bool = False) -> list[str]:
+    """Refuse results folders coded with different codebooks (unless ``allow_mixed``).
+
+    Codebooks are the same when name, version and SHA-256 (as recorded in each
+    manifest) agree. Returns notes describing the differences (empty when all agree).
+
+    Raises:
+        MixedCodebooksError: the codebooks differ and ``allow_mixed`` is False.
+    """
+    if not results_list:
+        return []
+    first = results_list[0]
+    reference = codebook_identity(first)
+    notes = []
+    for other in results_list[1:]:
+        identity = codebook_identity(other)
+        if identity == reference:
+            continue
+        what = "a different version" if identity[:2] != reference[:2] else "the same name and version but different content"
+        notes.append(
+            f"{other.folder} was coded with {identity[0]} {identity[1]} (sha256 {identity[2][:12]}), "
+            f"{first.folder} with {reference[0]} {reference[1]} (sha256 {reference[2][:12]}): {what}"
+        )
+    if notes and not allow_mixed:
+        raise MixedCodebooksError(
+            "results folders were coded with different codebooks: " + notes[0],
+            hint="re-code them with one codebook (and give each revision its own version), or pass --allow-mixed-codebooks",
+        )
+    return notes
+
+
+def combine_results(results_list: list[Results], *, allow_mixed: bool = False) -> tuple[Results, list[str]]:
+    """Several results folders as one (e.g. fieldwork coded in batches), for matrices.
+
+    The codebook must be the same in all of them (see :func:`check_same_codebook`); with
+    ``allow_mixed`` the first folder's codebook names the rows, and codes that only the
+    others know are listed in the returned notes. Document ids must not repeat.
+
+    Returns:
+        (combined results, notes)
+    """
+    if not results_list:
+        raise ResultsError("no results folders given", hint="pass one or more folders written by 'casecode code'")
+    if len(results_list) == 1:
+        return results_list[0], []
+    notes = check_same_codebook(results_list, allow_mixed=allow_mixed)
+    seen: dict[str, Path] = {}
+    for results in results_list:
+        for document in results.documents["document"]:
+            if document in seen:
+                raise ResultsError(
+                    f"{results.folder}: document '{document}' is also in {seen[document]}",
+                    hint="combine folders that coded different documents, or re-code them together",
+                )
+            seen[document] = results.folder
+    known = {c.id for c in results_list[0].codebook.model.codes()}
+    unknown = sorted({c for r in results_list[1:] for c in r.segments["code"]} - known)
+    if unknown:
+        notes.append(f"codes missing from {results_list[0].folder}'s codebook are left out of the rows: {', '.join(unknown)}")
+    texts: dict[str, str] = {}
+    for results in results_list:
+        for document in results.documents["document"]:
+            texts[document] = results.text(document)
+
+    def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+        return pd.concat(frames, ignore_index=True, sort=False).fillna("")
+
+    cases = concat([r.cases for r in results_list])
+    if "documents" in cases.columns:
+        cases["documents"] = pd.to_numeric(cases["documents"], errors="coerce").fillna(0).astype("int64")
+        counts = cases.groupby("case", sort=False)["documents"].sum()
+        cases = cases.drop_duplicates("case", keep="first").reset_index(drop=True)
+        cases["documents"] = cases["case"].map(counts).astype("int64")
+    else:
+        cases = cases.drop_duplicates("case", keep="first").reset_index(drop=True)
+    combined = Results(
+        folder=results_list[0].folder,
+        segments=concat([r.segments for r in results_list]).sort_values(["document", "start", "end", "code"], kind="stable").reset_index(drop=True),
+        units=concat([r.units for r in results_list]),
+        documents=concat([r.documents for r in results_list]),
+        cases=cases,
+        codebook=results_list[0].codebook,
+        manifest={**results_list[0].manifest, "combined_from": [str(r.folder) for r in results_list]},
+        texts=texts,
+    )
+    return combined, notes
