@@ -327,3 +327,15 @@ def test_agree_reviewed_only_uses_accepted_codings(results_copy, tmp_path):
     assert reviewed["overall"]["observed"] == 1.0
     assert everything["overall"]["observed"] < 1.0
     assert reviewed["overall"][f"coded_{results_copy.name}"] == 1
+
+
+def test_gold_by_path_of_a_one_coder_file(mini_codebook, tmp_path):
+    results = make_results(mini_codebook, 4)
+    path = tmp_path / "ines.csv"
+    path.write_text("document,start,end,code\nd1,0,5,trust\n", encoding="utf-8")
+    other = Source("auto", "auto", (CodedSpan("d1", 0, 5, "trust", "auto"), CodedSpan("d1", 14, 20, "trust", "auto")), frozenset(["d1"]))
+    report = agreement([path, other], results, gold=str(path))
+    assert report.gold == "ines"
+    assert (report.overall["precision_auto"], report.overall["recall_auto"]) == (0.5, 1.0)
+    with pytest.raises(Exception, match="--gold nobody: no such source"):
+        agreement([path, other], results, gold="nobody")
