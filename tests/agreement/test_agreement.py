@@ -17,6 +17,7 @@ from casecode.agreement import CodedSpan, Source, agreement
 from casecode.agreement.stats import cohen_kappa, krippendorff_alpha, observed_agreement
 from casecode.cli.app import app
 from casecode.codebook.load import load_codebook
+from casecode.errors import OptionError
 from casecode.results import Results
 
 CODES = ["trust", "money", "culture_clash"]
@@ -337,5 +338,5 @@ def test_gold_by_path_of_a_one_coder_file(mini_codebook, tmp_path):
     report = agreement([path, other], results, gold=str(path))
     assert report.gold == "ines"
     assert (report.overall["precision_auto"], report.overall["recall_auto"]) == (0.5, 1.0)
-    with pytest.raises(Exception, match="--gold nobody: no such source"):
+    with pytest.raises(OptionError, match="--gold nobody: no such source"):
         agreement([path, other], results, gold="nobody")
