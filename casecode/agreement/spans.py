@@ -125,7 +125,7 @@ def read_spans_csv(path: Path) -> list[Source]:
     by_coder: dict[str, list[CodedSpan]] = {}
     documents: set[str] = set()
     for line, raw in enumerate(rows, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None and not isinstance(v, list)}  # extra cells beyond the header are ignored
         coder = row.get("coder") or path.stem
         document = row["document"]
         if not document:

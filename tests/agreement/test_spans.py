@@ -44,6 +44,13 @@ def test_csv_one_source_per_coder_and_documents_read_without_codes(tmp_path):
     assert [(s.start, s.end, s.code) for s in bo.spans] == [(3, 9, "Money")]
 
 
+def test_csv_extra_cells_and_bom_are_tolerated(tmp_path):
+    path = tmp_path / "team.csv"
+    path.write_text("\ufeffdocument,start,end,code\nd1,0,5,trust,stray\n", encoding="utf-8")
+    (source,) = read_sources(path)
+    assert [(s.document, s.code) for s in source.spans] == [("d1", "trust")]
+
+
 def test_csv_without_coder_column_is_named_after_the_file(tmp_path):
     path = tmp_path / "ines.csv"
     path.write_text("document,start,end,code\nd1,0,5,trust\n", encoding="utf-8")
