@@ -113,7 +113,7 @@ def read_spans_csv(path: Path) -> list[Source]:
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             rows = list(csv.DictReader(handle, delimiter=delimiter))
-            header = [h.strip().lower() for h in (rows[0].keys() if rows else [])]
+            header = [h.strip().lower() for h in (rows[0].keys() if rows else []) if h is not None]
     except UnicodeDecodeError:
         raise CodingSourceError(f"{path}: not UTF-8 text", hint="save the file as UTF-8 CSV") from None
     if not rows:
