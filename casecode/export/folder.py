@@ -12,6 +12,7 @@ from casecode.codebook.schema import Codebook
 from casecode.export.safety import write_spreadsheet_csv
 from casecode.export.xlsx import write_workbook
 from casecode.results import Results, replace_dir, text_path, transaction, write_bytes, write_csv, write_json
+from casecode.review.decisions import with_manual
 
 if TYPE_CHECKING:
     from casecode.run import CodingRun
@@ -51,6 +52,7 @@ def write_results(run: "CodingRun", out: Path, *, xlsx: bool = True) -> Results:
     """Write every output of a run into ``out``; the files replace the old ones together."""
     results = run.to_results()
     results.folder = out
+    results.segments = with_manual(results.segments, out, results)  # manual codings survive a re-run
     out.mkdir(parents=True, exist_ok=True)
     with transaction():  # all files move into place together, manifest.json last
         replace_dir(out / "texts", {text_path(d.id): d.text for d in run.documents})
