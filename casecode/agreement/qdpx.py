@@ -17,6 +17,7 @@ from defusedxml.common import DefusedXmlException
 
 from casecode.agreement.spans import CodedSpan, CodingSourceError, Source
 from casecode.load.normalise import normalise_text
+from casecode.load.safezip import check_zip, read_member
 
 NS = "{urn:QDA-XML:project:1.0}"
 
@@ -29,11 +30,11 @@ def _project_xml(path: Path) -> bytes:
     if path.suffix.lower() == ".qde":
         return path.read_bytes()
     try:
-        with zipfile.ZipFile(path) as archive:
+        with check_zip(zipfile.ZipFile(path), path) as archive:  # zip-slip, zip bombs
             names = [n for n in archive.namelist() if n.rsplit("/", 1)[-1].lower() == "project.qde"]
             if not names:
                 raise CodingSourceError(f"{path}: no project.qde inside", hint="export the project again as REFI-QDA (.qdpx)")
-            return archive.read(sorted(names, key=len)[0])
+            return read_member(archive, sorted(names, key=len)[0], path)
     except zipfile.BadZipFile:
         raise CodingSourceError(f"{path}: not a zip archive", hint="a .qdpx file is a zip holding project.qde; export it again") from None
 
@@ -43,7 +44,7 @@ def _source_texts(path: Path, paths: dict[str, str]) -> dict[str, str]:
     if path.suffix.lower() != ".qdpx" or not paths:
         return {}
     texts = {}
-    with zipfile.ZipFile(path) as archive:
+    with check_zip(zipfile.ZipFile(path), path) as archive:
         members = set(archive.namelist())
         for name, target in paths.items():
             if not target.startswith("internal://"):
@@ -51,7 +52,7 @@ def _source_texts(path: Path, paths: dict[str, str]) -> dict[str, str]:
             member = "sources/" + target[len("internal://") :]
             if member in members:
                 try:
-                    texts[name] = normalise_text(archive.read(member).decode("utf-8"))
+                    texts[name] = normalise_text(read_member(archive, member, path).decode("utf-8"))
                 except UnicodeDecodeError:
                     continue
     return texts

@@ -21,6 +21,10 @@ def refresh_tables(results: Results) -> Results:
     folder = results.folder
     results = replace(results, segments=with_manual(results.segments, folder, results))
     write_csv(folder / "segments.csv", results.segments)
+    if (folder / "segments_for_spreadsheets.csv").exists():
+        from casecode.export.safety import write_spreadsheet_csv
+
+        write_spreadsheet_csv(folder / "segments_for_spreadsheets.csv", results.segments)
     write_csv(folder / "matrix.csv", flat(build_matrix(results, measure="segments")))
     if (folder / "casecode.xlsx").exists():
         sheets = matrix_sheets(results)

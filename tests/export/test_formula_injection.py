@@ -77,3 +77,16 @@ def test_xlsx_cells_are_text_with_quote_prefix_never_formulas(hostile_run: Path)
             found += 1
             assert cell.quotePrefix  # Excel keeps it text even when the cell is edited
     assert found >= 3
+
+
+def test_annotate_keeps_the_spreadsheet_csv_in_step(results_copy: Path) -> None:
+    from casecode.review.annotate import annotate
+
+    results = read_results(results_copy)
+    row = results.segments.iloc[0]
+    code = results.segments["code"].iloc[-1]
+    annotate(results_copy, row["document"], int(row["start"]), int(row["end"]), code)
+    segments = pd.read_csv(results_copy / "segments.csv", dtype=str, keep_default_na=False)
+    spreadsheet = pd.read_csv(results_copy / "segments_for_spreadsheets.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert len(spreadsheet) == len(segments)
+    assert (spreadsheet["origin"] == "manual").sum() == (segments["origin"] == "manual").sum() >= 1

@@ -151,3 +151,12 @@ def test_qdpx_zip_bomb_and_zip_slip_are_refused(tmp_path: Path) -> None:
     slip.write_bytes(zip_bytes({"project.qde": b"<Project/>", "sources/../../../evil.txt": b"x"}))
     with pytest.raises(UnsafeArchiveError, match="slip.qdpx: .*zip-slip"):
         read_qdc(slip)
+
+
+def test_agreement_qdpx_reader_refuses_zip_bombs(tmp_path: Path) -> None:
+    from casecode.agreement.qdpx import read_qdpx_spans
+
+    bomb = tmp_path / "bomb.qdpx"
+    bomb.write_bytes(zip_bytes({"project.qde": b"<Project>" + b" " * (8 << 20) + b"</Project>"}))
+    with pytest.raises(UnsafeArchiveError, match="bomb.qdpx: .*zip bomb"):
+        read_qdpx_spans(bomb)
