@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy
 import spacy
-from spacy.attrs import IS_PUNCT, LEMMA, LOWER, ORTH, SENT_START
+from spacy.attrs import IS_PUNCT, LEMMA, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -26,42 +26,43 @@ from casecode.errors import PipelineError
 BLANK = "blank:en"
 
 
-# lemma hash -> (lowercased lemma hash, its text). Hashes are the same in every vocab;
-# the text is kept so that it can be added to a vocab's StringStore that lacks it.
-_LOWERED: dict[int, tuple[int, str]] = {}
+class LowercaseLemma:
+    """Lowercase lemmas so lemma phrases match at the start of a sentence too.
 
-
-@Language.component("casecode_lowercase_lemma")
-def lowercase_lemma(doc: Doc) -> Doc:
-    """Lowercase lemmas so that lemma phrases match at the start of a sentence too.
-
-    A token without a lemma gets its lowercase form. Works on whole arrays (one
-    dictionary look-up per distinct lemma) rather than token by token.
+    The lookup table is case-sensitive ("Merging" is not in it, "merging" is), so a
+    capitalised word the lemmatizer left unchanged is looked up again in lower case.
     """
-    if not len(doc):
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+        self._table: Any = None
+        self._looked = False
+
+    def _lookup_table(self) -> Any:
+        if not self._looked:
+            self._looked = True
+            if "lemmatizer" in self.nlp.pipe_names:
+                lemmatizer = self.nlp.get_pipe("lemmatizer")
+                if getattr(lemmatizer, "mode", "") == "lookup" and lemmatizer.lookups.has_table("lemma_lookup"):
+                    self._table = lemmatizer.lookups.get_table("lemma_lookup")
+        return self._table
+
+    def __call__(self, doc: Doc) -> Doc:
+        table = self._lookup_table()
+        for token in doc:
+            lemma = token.lemma_
+            lower = token.lower_
+            if not lemma or (lemma == token.text and lower != token.text):
+                lemma = table.get(lower, lower) if table is not None else lower
+            lemma = lemma.lower()
+            if lemma != token.lemma_:
+                token.lemma_ = lemma
         return doc
-    values = doc.to_array([LEMMA, LOWER])
-    distinct, inverse = numpy.unique(values[:, 0], return_inverse=True)
-    strings = doc.vocab.strings
-    mapped = numpy.empty_like(distinct)
-    for i, key in enumerate(distinct.tolist()):
-        if key == 0:
-            mapped[i] = 0
-            continue
-        found = _LOWERED.get(key)
-        if found is None:
-            text = strings[key]
-            lower = text.lower()
-            found = (strings.add(lower) if lower != text else key, lower)
-            _LOWERED[key] = found
-        elif found[0] not in strings:
-            strings.add(found[1])
-        mapped[i] = found[0]
-    lemmas = mapped[inverse.reshape(-1)]
-    lemmas = numpy.where(lemmas == 0, values[:, 1], lemmas)
-    if not numpy.array_equal(lemmas, values[:, 0]):
-        doc.from_array([LEMMA], lemmas.reshape(-1, 1))
-    return doc
+
+
+@Language.factory("casecode_lowercase_lemma")
+def make_lowercase_lemma(nlp: Language, name: str) -> LowercaseLemma:
+    return LowercaseLemma(nlp)
 
 
 class Sentencizer:
@@ -105,9 +106,10 @@ def make_sentencizer(nlp: Language, name: str) -> Sentencizer:
 class LookupLemma:
     """spaCy's lookup lemmatizer and lemma lowercasing in one array-based pass.
 
-    The lemma of a token is ``lemma_lookup[token.text]`` (or the text itself), lowercased
-    — exactly what ``lemmatizer`` (mode "lookup") followed by ``casecode_lowercase_lemma``
-    gives — but computed once per distinct word form instead of once per token.
+    Exactly what ``lemmatizer`` (mode "lookup") followed by ``casecode_lowercase_lemma``
+    gives — ``lemma_lookup[text]``, or for a capitalised word the table left unchanged
+    ``lemma_lookup[lower]``, lowercased — but worked out once per distinct word form
+    instead of once per token.
     """
 
     def __init__(self, nlp: Language, name: str) -> None:
@@ -126,7 +128,11 @@ class LookupLemma:
             lemma = cache.get(orth)
             if lemma is None:
                 text = strings[orth]
-                lemma = strings.add((table.get(orth, text) or text).lower())
+                lower = text.lower()
+                found = table.get(orth, text)
+                if not found or (found == text and lower != text):
+                    found = table.get(lower, lower)
+                lemma = strings.add(found.lower())
                 cache[orth] = lemma
             lemmas.append(lemma)
         doc.from_array([LEMMA], numpy.array(lemmas, dtype=numpy.uint64).reshape(-1, 1))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import dataclasses
 import platform
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -11,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 import pandas as pd
 
 from casecode.codebook.load import LoadedCodebook, load_codebook
-from casecode.errors import OptionError, ResultsError
+from casecode.errors import CasecodeError, OptionError, ResultsError, TranscriptError
 from casecode.export.tables import DocumentInfo, cases_frame, documents_frame, manifest, segment_row, unit_row
 from casecode.load import CaseFrom, Corpus, ReadOptions, scan_corpus
 from casecode.model import Coding, Document, Segment
@@ -105,6 +107,7 @@ class CodingRun:
             versions=_versions(self.pipeline),
             cases_manifest=self.corpus.manifest,
             ignored=self.corpus.ignored,
+            failed=self.corpus.failed,
             options=self.options,
             codings=len(self.codings),
         )
@@ -123,12 +126,12 @@ class CodingRun:
         )
 
 
-def _spec(book: LoadedCodebook, model: str | None, cache: bool | None, cache_dir: str | Path | None) -> "CoderSpec":
+def _spec(book: LoadedCodebook, model: str | None, cache: bool | None, cache_dir: str | Path | None, *, keep_going: bool = False) -> "CoderSpec":
     from casecode.cache import resolve_cache_dir
     from casecode.coding.backends import CoderSpec
 
     use_cache = model is not None if cache is None else cache
-    return CoderSpec(book, model, str(resolve_cache_dir(cache_dir)) if use_cache else None)
+    return CoderSpec(book, model, str(resolve_cache_dir(cache_dir)) if use_cache else None, keep_going=keep_going)
 
 
 def code_documents(
@@ -137,16 +140,26 @@ def code_documents(
     *,
     model: str | None = None,
     progress: Progress | None = None,
+    on_error: Callable[[Document, CasecodeError], None] | None = None,
     cache: bool | None = False,
     cache_dir: str | Path | None = None,
 ) -> tuple[list[Coding], list[Segment], PipelineInfo]:
-    """Code already-loaded documents in this process. Returns (codings, all units, pipeline info)."""
+    """Code already-loaded documents in this process. Returns (codings, all units, pipeline info).
+
+    With ``on_error``, a document whose coding fails (e.g. a codebook regex over its
+    time limit) is handed to it with the error and left out; without, the error stops
+    the run.
+    """
     from casecode.coding.backends import DocumentCoder
 
-    coder = DocumentCoder(_spec(codebook, model, cache, cache_dir))
+    coder = DocumentCoder(_spec(codebook, model, cache, cache_dir, keep_going=on_error is not None))
     codings: list[Coding] = []
     units: list[Segment] = []
     for coded in coder.code(documents):
+        if coded.error is not None:
+            assert on_error is not None
+            on_error(coded.document, coded.error)
+            continue
         codings.extend(coded.codings)
         units.extend(coded.units)
         if progress is not None:
@@ -171,6 +184,7 @@ def code_corpus(
     cache: bool | None = None,
     cache_dir: str | Path | None = None,
     keep: bool = True,
+    keep_going: bool = False,
 ) -> CodingRun:
     """Code transcripts with a codebook; write a results folder if ``out`` is given.
 
@@ -186,6 +200,9 @@ def code_corpus(
         keep: hold documents, codings and units in the returned run. With
             ``keep=False`` (needs ``out``) memory does not grow with the corpus and the
             run carries only its ``summary``.
+        keep_going: files that cannot be read or coded are left out and listed in
+            ``run.corpus.failed`` and in manifest.json (``failed``); the rest is coded
+            and written.
 
     Example:
         >>> run = code_corpus(["transcripts_example"], "codebooks/partnership.yaml", out="results", jobs=2)  # doctest: +SKIP
@@ -199,8 +216,8 @@ def code_corpus(
     book = codebook if isinstance(codebook, LoadedCodebook) else load_codebook(codebook)
     options = options or ReadOptions()
     exclude = tuple(exclude)
-    source = scan_corpus(paths, cases=cases, case_from=case_from, options=options, exclude=exclude)
-    spec = _spec(book, model, cache, cache_dir)
+    source = scan_corpus(paths, cases=cases, case_from=case_from, options=options, exclude=exclude, keep_going=keep_going)
+    spec = _spec(book, model, cache, cache_dir, keep_going=keep_going)
     # Build and check the pipeline here first: a codebook the pipeline cannot serve
     # fails before any worker starts, and the manifest needs the pipeline's fingerprint.
     coder = DocumentCoder(spec)
@@ -216,8 +233,10 @@ def code_corpus(
         "speaker_column": options.speaker_column,
         "document_column": options.document_column,
         "exclude": list(exclude),
+        "keep_going": keep_going,
     }
     documents: list[Document] = []
+    coding_failures: list[tuple[str, str]] = []
     codings: list[Coding] = []
     units: list[Segment] = []
     writer = FolderWriter(Path(out), book, xlsx=xlsx) if out is not None else None
@@ -226,6 +245,9 @@ def code_corpus(
         seen_cases: set[str] = set()
         with open_backend(jobs=jobs, dask=dask, coder=coder) as backend:
             for coded in backend.run(spec, source.documents()):
+                if coded.error is not None:
+                    coding_failures.append((coded.document.source, f"{coded.document.id}: {coded.error}"))
+                    continue
                 if writer is not None:
                     writer.add(coded.document, coded.codings, coded.units)
                 if keep:
@@ -237,17 +259,20 @@ def code_corpus(
                 n_codings += len(coded.codings)
                 if progress is not None:
                     progress(coded.document)
+        if not count:
+            raise TranscriptError(f"none of the {len(coding_failures)} document(s) could be coded", hint=f"the first error: {coding_failures[0][1] if coding_failures else 'none'}")
         summary = RunSummary(count, len(seen_cases), n_codings, Path(out) if out is not None else None)
+        failed = (*source.failed, *coding_failures)
         if writer is not None:
             writer.finish(
                 pipeline=info.as_dict(), versions=_versions(info), cases_manifest=source.corpus().manifest,
-                case_labels=source.case_labels, ignored=source.ignored, options=run_options,
+                case_labels=source.case_labels, ignored=source.ignored, failed=failed, options=run_options,
             )
     finally:
         if writer is not None:
             writer.abort()
     return CodingRun(
-        corpus=source.corpus(documents),
+        corpus=dataclasses.replace(source.corpus(documents), failed=failed),
         codebook=book,
         pipeline=info,
         codings=codings,

@@ -82,11 +82,14 @@ def test_location_argument_env_and_default(tmp_path: Path, monkeypatch: pytest.M
     assert resolve_cache_dir().name in ("casecode", "Cache")
 
 
+TWO = [EXAMPLE / "housing_mergers" / "chief_executive_larkfield.md", EXAMPLE / "housing_mergers" / "finance_director_and_board_member.txt"]
+
+
 def test_blank_pipeline_uses_the_cache_only_when_asked(tmp_path: Path) -> None:
-    code_corpus([EXAMPLE], CODEBOOK, cache_dir=tmp_path)
+    code_corpus(TWO, CODEBOOK, cache_dir=tmp_path)
     assert cache_info(tmp_path).entries == 0
-    code_corpus([EXAMPLE], CODEBOOK, cache=True, cache_dir=tmp_path)
-    assert cache_info(tmp_path).entries == 6
+    code_corpus(TWO, CODEBOOK, cache=True, cache_dir=tmp_path)
+    assert cache_info(tmp_path).entries == 2
 
 
 def test_cached_blank_run_is_byte_identical(tmp_path: Path) -> None:
@@ -107,7 +110,7 @@ def _coder(spec: CoderSpec) -> DocumentCoder:
 @needs_model
 def test_trained_pipeline_cold_and_warm_runs_agree_and_invalidate(tmp_path: Path) -> None:
     book = load_codebook(CODEBOOK)
-    documents = list(load_corpus([EXAMPLE]).documents)
+    documents = list(load_corpus([EXAMPLE]).documents)[:6]
     spec = CoderSpec(book, MODEL, str(tmp_path))
     cold_coder = _coder(spec)
     cold = list(cold_coder.code(documents))
@@ -119,7 +122,9 @@ def test_trained_pipeline_cold_and_warm_runs_agree_and_invalidate(tmp_path: Path
     assert [c.units for c in warm] == [c.units for c in cold]
     # an edited transcript misses, the others still hit
     first = documents[0]
-    edited = type(first)(first.id, first.source, first.text.replace("merger", "mergers", 1), first.case, first.format, first.sha256, first.turns)
+    at = first.turns[0].start
+    text = first.text[:at] + ("X" if first.text[at] != "X" else "Y") + first.text[at + 1 :]  # same length, same turns
+    edited = type(first)(first.id, first.source, text, first.case, first.format, first.sha256, first.turns)
     again = _coder(spec)
     list(again.code([edited, *documents[1:]]))
     assert (again.cache.hits, again.cache.misses) == (5, 1)
@@ -133,9 +138,9 @@ def test_trained_pipeline_cold_and_warm_runs_agree_and_invalidate(tmp_path: Path
 @needs_model
 def test_model_runs_use_the_cache_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV, str(tmp_path / "cache"))
-    code_corpus([EXAMPLE / "housing_mergers"], CODEBOOK, model=MODEL, case_from="folder")
+    code_corpus(TWO, CODEBOOK, model=MODEL)
     assert cache_info().entries == 2
-    code_corpus([EXAMPLE / "housing_mergers"], CODEBOOK, model=MODEL, case_from="folder", cache=False)
+    code_corpus(TWO, CODEBOOK, model=MODEL, cache=False)
     assert cache_info().entries == 2
 
 
@@ -143,13 +148,13 @@ def test_cli_cache_info_and_clear(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     keep = cache / "unrelated.txt"
     runner = CliRunner()
-    result = runner.invoke(app, ["code", str(EXAMPLE), "-c", str(CODEBOOK), "--out", str(tmp_path / "out"), "--no-xlsx", "--cache", "--cache-dir", str(cache)])
+    result = runner.invoke(app, ["code", *map(str, TWO), "-c", str(CODEBOOK), "--out", str(tmp_path / "out"), "--no-xlsx", "--cache", "--cache-dir", str(cache)])
     assert result.exit_code == 0, result.output
     keep.write_text("mine", encoding="utf-8")
     result = runner.invoke(app, ["cache", "info", "--cache-dir", str(cache)])
-    assert result.exit_code == 0 and "entries: 6 documents" in result.output
+    assert result.exit_code == 0 and "entries: 2 documents" in result.output
     result = runner.invoke(app, ["cache", "clear", "--cache-dir", str(cache)])
-    assert result.exit_code == 0 and "removed 6 cached documents" in result.output
+    assert result.exit_code == 0 and "removed 2 cached documents" in result.output
     assert not (cache / ENTRIES).exists()
     assert keep.read_text(encoding="utf-8") == "mine"  # clear removes only its own folder
     assert clear_cache(cache).entries == 0

@@ -29,6 +29,10 @@ def _allowed(speaker: str, include: list[str], exclude: list[str]) -> bool:
     return not (speaker and any(fnmatch.fnmatchcase(name, p.lower()) for p in exclude))
 
 
+def _percent(count: int, pool: int) -> float:
+    return round(100.0 * count / pool, 1) if pool else 0.0
+
+
 def document_groups(results: Results, by: str) -> pd.Series:
     """Map each document id to its value of ``by`` (a case or document attribute)."""
     attrs = results.document_attributes()
@@ -59,19 +63,18 @@ def build_matrix(results: Results, *, by: str = "case", measure: Measure = "segm
     order = group_order(results, by, groups)
     seg = results.segments.copy()
     seg["group"] = seg["document"].map(groups).fillna("(none)")
-    index = pd.MultiIndex.from_tuples([("/".join(trail), code.id, code.label) for trail, code in book.walk()], names=["theme", "code", "label"])
     columns = order + ([TOTAL] if total else [])
-    matrix = pd.DataFrame(0.0 if measure == "share" else 0, index=index, columns=columns)
     units = results.units.copy()
     units["group"] = units["document"].map(groups).fillna("(none)")
+    keys, rows = [], []
     for trail, code in book.walk():
-        rows = seg[seg["code"] == code.id]
-        key = ("/".join(trail), code.id, code.label)
+        coded = seg[seg["code"] == code.id]
+        keys.append(("/".join(trail), code.id, code.label))
         if measure == "documents":
-            counts = rows.groupby("group")["document"].nunique()
-            overall = rows["document"].nunique()
+            counts = coded.groupby("group")["document"].nunique()
+            overall = coded["document"].nunique()
         else:
-            distinct = rows.drop_duplicates(["document", "unit", "segment"])
+            distinct = coded.drop_duplicates(["document", "unit", "segment"])
             counts = distinct.groupby("group").size()
             overall = len(distinct)
         if measure == "share":
@@ -79,16 +82,16 @@ def build_matrix(results: Results, *, by: str = "case", measure: Measure = "segm
             pool = units[units["unit"] == book.unit_of(code)]
             pool = pool[[_allowed(s, speakers.include, speakers.exclude) for s in pool["speaker"]]]
             denominators = pool.groupby("group").size()
-            for group in order:
-                d = denominators.get(group, 0)
-                matrix.loc[key, group] = round(100.0 * counts.get(group, 0) / d, 1) if d else 0.0
+            row = [_percent(counts.get(g, 0), denominators.get(g, 0)) for g in order]
             if total:
-                matrix.loc[key, TOTAL] = round(100.0 * overall / len(pool), 1) if len(pool) else 0.0
+                row.append(_percent(overall, len(pool)))
         else:
-            for group in order:
-                matrix.loc[key, group] = int(counts.get(group, 0))
+            row = [int(counts.get(g, 0)) for g in order]
             if total:
-                matrix.loc[key, TOTAL] = int(overall)
+                row.append(int(overall))
+        rows.append(row)
+    index = pd.MultiIndex.from_tuples(keys, names=["theme", "code", "label"])
+    matrix = pd.DataFrame(rows, index=index, columns=columns)
     matrix.columns.name = by
     return matrix
 

@@ -7,8 +7,11 @@ from typing import Annotated
 import typer
 
 from casecode.cli import cache as cache_cli
+from casecode.cli import agree as agree_cli
 from casecode.cli import code as code_cli
+from casecode.cli.codebook import codebook_app
 from casecode.cli import matrix as matrix_cli
+from casecode.cli import review as review_cli
 from casecode.cli.common import STATE
 
 app = typer.Typer(
@@ -33,6 +36,10 @@ def root(
 app.command("code")(code_cli.code_command)
 app.command("matrix")(matrix_cli.matrix_command)
 app.command("show")(matrix_cli.show_command)
+app.add_typer(codebook_app, name="codebook")
+app.command("agree")(agree_cli.agree_command)
+app.command("review")(review_cli.review_command)
+app.command("annotate")(review_cli.annotate_command)
 app.add_typer(cache_cli.app, name="cache")
 
 

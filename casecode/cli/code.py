@@ -13,6 +13,9 @@ from casecode.cli.cache import CacheDir
 from casecode.load import DEFAULT_SPEAKER_PATTERN, ReadOptions, discover
 from casecode.run import code_corpus
 
+#: Exit code of a --keep-going run that wrote results but could not read or code some files.
+FAILED_EXIT_CODE = 3
+
 
 @handle_errors
 def code_command(
@@ -34,6 +37,7 @@ def code_command(
     dask: Annotated[Optional[str], typer.Option("--dask", help="Run on a Dask cluster: a scheduler address (tcp://HOST:8786) or 'local'. Needs the dask extra.")] = None,
     cache: Annotated[Optional[bool], typer.Option("--cache/--no-cache", help="Reuse NLP results from the cache (default: only with --model, where it pays).", show_default=False)] = None,
     cache_dir: CacheDir = None,
+    keep_going: Annotated[bool, typer.Option("--keep-going", "-k", help="Code the other files when one cannot be read or coded; list the failures in manifest.json and exit with code 3.")] = False,
 ) -> None:
     """Code TRANSCRIPTS with a codebook and write the results folder.
 
@@ -42,6 +46,10 @@ def code_command(
 
     Documents are read, coded and written one at a time, so memory does not grow with
     the corpus. --jobs and --dask give byte-identical results to a serial run.
+
+    Exit codes: 0 done; 1 error (nothing written); 3 done with --keep-going but some
+    files failed (listed on stderr and in manifest.json); 130 interrupted (the previous
+    results are left as they were).
 
     Example:
         casecode code transcripts_example --codebook codebooks/partnership.yaml --out results --jobs 2
@@ -56,7 +64,7 @@ def code_command(
         run = code_corpus(
             transcripts, codebook, out=out, cases=cases, case_from=case_from, model=model, options=options,  # type: ignore[arg-type]
             exclude=exclude or (), progress=lambda doc: bar.update(task, advance=1, description=doc.id), xlsx=not no_xlsx,
-            jobs=jobs, dask=dask, cache=cache, cache_dir=cache_dir, keep=False,
+            jobs=jobs, dask=dask, cache=cache, cache_dir=cache_dir, keep=False, keep_going=keep_going,
         )
     if not quiet:
         summary = run.summary
@@ -64,3 +72,8 @@ def code_command(
         console.print(f"coded {summary.documents} documents in {summary.cases} cases: {summary.codings} coded segments → {out}/")
         if run.corpus.ignored:
             console.print(f"left out {len(run.corpus.ignored)} file(s) (listed in manifest.json): " + ", ".join(p for p, _ in run.corpus.ignored[:5]))
+    if run.corpus.failed:
+        for _path, error in run.corpus.failed:
+            err_console.print(f"failed: {error}", markup=False, soft_wrap=True)
+        err_console.print(f"{len(run.corpus.failed)} file(s) failed and are not in the results (listed in manifest.json under 'failed')", markup=False, soft_wrap=True)
+        raise typer.Exit(FAILED_EXIT_CODE)

@@ -24,11 +24,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Iterable, Iterator, Protocol
 
+from spacy.tokens import Doc
+
 from casecode.cache import DocCache
 from casecode.codebook.compile import CompiledCodebook, compile_codebook, uses_lemmas
 from casecode.codebook.load import LoadedCodebook
 from casecode.coding.engine import Engine
-from casecode.errors import OptionError
+from casecode.errors import CasecodeError, OptionError
 from casecode.model import Coding, Document, Segment
 from casecode.nlp import BLANK, PipelineInfo, build_pipeline, pipeline_info
 
@@ -46,11 +48,14 @@ class CoderSpec:
         codebook: the validated codebook.
         model: an installed trained spaCy pipeline, or None for the blank one.
         cache_dir: the NLP cache folder, or None to run without the cache.
+        keep_going: a document whose coding fails comes back with its ``error``
+            instead of stopping the run.
     """
 
     codebook: LoadedCodebook
     model: str | None = None
     cache_dir: str | None = None
+    keep_going: bool = False
 
     @property
     def lemmas(self) -> bool:
@@ -64,11 +69,16 @@ class CoderSpec:
 
 @dataclass(frozen=True)
 class CodedDocument:
-    """One document's codings (sorted by start, end, code) and all its coding units."""
+    """One document's codings (sorted by start, end, code) and all its coding units.
+
+    ``error`` is set (and the lists are empty) when coding the document failed and
+    the spec says ``keep_going``.
+    """
 
     document: Document
     codings: list[Coding]
     units: list[Segment]
+    error: CasecodeError | None = None
 
 
 class DocumentCoder:
@@ -86,9 +96,19 @@ class DocumentCoder:
 
     def code(self, documents: Iterable[Document]) -> Iterator[CodedDocument]:
         """Code documents one at a time, in order."""
+        for document, docs in self._processed(documents):
+            try:
+                result = self.engine.code_processed(document, docs)
+            except CasecodeError as exc:
+                if not self.spec.keep_going:
+                    raise
+                yield CodedDocument(document, [], [], exc)
+                continue
+            yield CodedDocument(document, result.codings, _all_units(result.units))
+
+    def _processed(self, documents: Iterable[Document]) -> Iterator[tuple[Document, list[Doc]]]:
         if self.cache is None:
-            for result in self.engine.code(documents):
-                yield CodedDocument(result.document, result.codings, _all_units(result.units))
+            yield from self.engine.process(documents)
             return
         for document in documents:
             texts = [document.text[t.start : t.end] for t in document.turns]
@@ -96,8 +116,7 @@ class DocumentCoder:
             if docs is None:
                 docs = list(self.nlp.pipe(texts, batch_size=self.engine.batch_size))
                 self.cache.put(texts, docs)
-            result = self.engine.code_processed(document, docs)
-            yield CodedDocument(document, result.codings, _all_units(result.units))
+            yield document, docs
 
 
 def _all_units(units: dict[str, list[Segment]]) -> list[Segment]:
@@ -105,18 +124,24 @@ def _all_units(units: dict[str, list[Segment]]) -> list[Segment]:
 
 
 # Records cross process boundaries as plain tuples: smaller and faster to pickle.
-Packed = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
+Packed = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], "str | None"]
 
 
 def _pack(coded: CodedDocument) -> Packed:
+    if coded.error is not None:
+        # Errors travel as their message: some CasecodeErrors cannot be pickled faithfully.
+        return ([], [], str(coded.error))
     return (
         [(c.document, c.case, c.speaker, c.unit, c.segment, c.start, c.end, c.theme, c.code, c.rule, c.rules, c.matched, c.match_start, c.match_end, c.negated, c.origin) for c in coded.codings],
         [(s.document, s.unit, s.index, s.start, s.end, s.speaker, s.turn) for s in coded.units],
+        None,
     )
 
 
 def _unpack(document: Document, packed: Packed) -> CodedDocument:
-    codings, units = packed
+    codings, units, error = packed
+    if error is not None:
+        return CodedDocument(document, [], [], CasecodeError(error))
     return CodedDocument(document, [Coding(*c) for c in codings], [Segment(*s) for s in units])
 
 

@@ -9,8 +9,10 @@ import pandas as pd
 
 from casecode.analysis.matrix import build_matrix, flat
 from casecode.codebook.schema import Codebook
+from casecode.export.safety import write_spreadsheet_csv
 from casecode.export.xlsx import write_workbook
-from casecode.results import Results, replace_dir, text_path, write_bytes, write_csv, write_json
+from casecode.results import Results, replace_dir, text_path, transaction, write_bytes, write_csv, write_json
+from casecode.review.decisions import with_manual
 
 if TYPE_CHECKING:
     from casecode.run import CodingRun
@@ -42,26 +44,29 @@ def matrix_sheets(results: Results) -> list[tuple[str, pd.DataFrame, dict]]:
     for name, measure in (("matrix", "segments"), ("share", "share"), ("documents", "documents")):
         frame = flat(build_matrix(results, measure=measure))  # type: ignore[arg-type]
         value_columns = [c for c in frame.columns if c not in ("theme", "code", "label")]
-        sheets.append((name, frame, {"heat": value_columns[:-1] or value_columns, "widths": {"label": 36, "theme": 22, "code": 26}}))
+        sheets.append((name, frame, {"heat": value_columns[:-1] or value_columns, "widths": {"label": 36}}))
     return sheets
 
 
 def write_results(run: "CodingRun", out: Path, *, xlsx: bool = True) -> Results:
-    """Write every output of a run into ``out``; each file replaces the old one atomically."""
+    """Write every output of a run into ``out``; the files replace the old ones together."""
     results = run.to_results()
     results.folder = out
+    results.segments = with_manual(results.segments, out, results)  # manual codings survive a re-run
     out.mkdir(parents=True, exist_ok=True)
-    replace_dir(out / "texts", {text_path(d.id): d.text for d in run.documents})
-    write_bytes(out / "codebook.yaml", Path(run.codebook.path).read_bytes())
-    write_csv(out / "segments.csv", results.segments)
-    write_csv(out / "units.csv", results.units)
-    write_csv(out / "documents.csv", results.documents)
-    write_csv(out / "cases.csv", results.cases)
-    write_csv(out / "matrix.csv", flat(build_matrix(results, measure="segments")))
-    if xlsx:
-        sheets = matrix_sheets(results)
-        sheets.append(("segments", results.segments, {"wrap": ("text",), "widths": {"text": 80, "matched": 24}}))
-        sheets.append(("codebook", codebook_frame(run.codebook.model), {"wrap": ("definition", "when_to_use", "when_not_to_use", "examples", "counter_examples", "rules"), "widths": {"definition": 50, "when_to_use": 40, "when_not_to_use": 40, "examples": 50, "counter_examples": 40, "rules": 30}}))
-        write_workbook(out / "casecode.xlsx", sheets, run=results.manifest)
-    write_json(out / "manifest.json", results.manifest)
+    with transaction():  # all files move into place together, manifest.json last
+        replace_dir(out / "texts", {text_path(d.id): d.text for d in run.documents})
+        write_bytes(out / "codebook.yaml", Path(run.codebook.path).read_bytes())
+        write_csv(out / "segments.csv", results.segments)
+        write_spreadsheet_csv(out / "segments_for_spreadsheets.csv", results.segments)
+        write_csv(out / "units.csv", results.units)
+        write_csv(out / "documents.csv", results.documents)
+        write_csv(out / "cases.csv", results.cases)
+        write_csv(out / "matrix.csv", flat(build_matrix(results, measure="segments")))
+        if xlsx:
+            sheets = matrix_sheets(results)
+            sheets.append(("segments", results.segments, {"wrap": ("text",), "widths": {"text": 80, "matched": 24}}))
+            sheets.append(("codebook", codebook_frame(run.codebook.model), {"wrap": ("definition", "when_to_use", "when_not_to_use", "examples", "counter_examples", "rules"), "widths": {"definition": 50, "when_to_use": 40, "when_not_to_use": 40, "examples": 50, "counter_examples": 40, "rules": 30}}))
+            write_workbook(out / "casecode.xlsx", sheets, run=results.manifest)
+        write_json(out / "manifest.json", results.manifest)
     return results

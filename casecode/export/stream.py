@@ -18,36 +18,56 @@ import shutil
 import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
 from casecode.codebook.load import LoadedCodebook
 from casecode.codebook.schema import Codebook
+from casecode.errors import ResultsError
+from casecode.export import folder as _folder  # write helpers looked up at call time, as write_results does
+from casecode.export.safety import neutralise
 from casecode.export.tables import DocumentInfo, cases_frame, documents_frame, manifest, segment_row, unit_row
 from casecode.model import Coding, Document, Segment
-from casecode.results import SEGMENT_COLUMNS, UNIT_COLUMNS, Results, _read_csv, text_path, write_bytes, write_csv, write_json
+from casecode.results import _STAGED, SEGMENT_COLUMNS, UNIT_COLUMNS, Results, _read_csv, atomic_path, text_path, transaction
 
 
-def _csv_bytes(rows: Iterable[tuple[Any, ...]]) -> bytes:
+# segments.csv columns that hold text (the rest are numbers or booleans): the ones
+# segments_for_spreadsheets.csv neutralises, as export.safety.spreadsheet_frame does.
+_TEXT_COLUMNS = frozenset(i for i, c in enumerate(SEGMENT_COLUMNS) if c not in ("segment", "start", "end", "match_start", "match_end", "negated"))
+
+
+def _csv_bytes(rows: Iterable[Iterable[Any]], *, spreadsheet: bool = False) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n" if spreadsheet else "\n")
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
 
 
-class _SpillTable:
-    """A CSV table written in per-document chunks and put in document-id order at the end."""
+def _stage_file(source: Path, target: Path) -> None:
+    """Move a finished file into place with the surrounding transaction."""
+    with atomic_path(target) as tmp:
+        os.replace(source, tmp)
 
-    def __init__(self, path: Path, columns: list[str]) -> None:
+
+class _SpillTable:
+    """A CSV table written in per-document chunks and put in document-id order at the end.
+
+    ``spreadsheet=True`` writes what spreadsheets expect: a byte-order mark and CRLF.
+    """
+
+    def __init__(self, path: Path, columns: list[str], *, spreadsheet: bool = False) -> None:
         self.path = path
+        self.spreadsheet = spreadsheet
         self.handle = open(path, "wb")
-        self.handle.write(_csv_bytes([columns]))
+        if spreadsheet:
+            self.handle.write("\ufeff".encode("utf-8"))
+        self.handle.write(_csv_bytes([columns], spreadsheet=spreadsheet))
         self.header = self.handle.tell()
         self.chunks: list[tuple[str, int, int]] = []  # (document id, offset, length)
 
-    def add(self, document_id: str, rows: Iterable[tuple[Any, ...]]) -> None:
-        data = _csv_bytes(rows)
+    def add(self, document_id: str, rows: Iterable[Iterable[Any]]) -> None:
+        data = _csv_bytes(rows, spreadsheet=self.spreadsheet)
         if data:
             self.chunks.append((document_id, self.handle.tell(), len(data)))
             self.handle.write(data)
@@ -85,11 +105,14 @@ class FolderWriter:
         self.out = Path(out)
         self.codebook = codebook
         self.xlsx = xlsx
-        self.out.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=".casecode-run.", dir=self.out))
+        # Staging sits next to the results folder: a run that fails leaves no trace in it
+        # (and creates no results folder that did not exist).
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.casecode-run.", dir=self.out.parent))
         (self.staging / "texts").mkdir()
         self.segments = _SpillTable(self.staging / "segments.csv", SEGMENT_COLUMNS)
         self.units = _SpillTable(self.staging / "units.csv", UNIT_COLUMNS)
+        self.sheet = _SpillTable(self.staging / "segments_for_spreadsheets.csv", [neutralise(c) for c in SEGMENT_COLUMNS], spreadsheet=True)
         self.infos: list[DocumentInfo] = []
         self.codings = 0
         self.counts: Counter[tuple[str, str]] = Counter()  # (case, code) -> coded segments
@@ -103,11 +126,16 @@ class FolderWriter:
     def add(self, document: Document, codings: list[Coding], units: list[Segment]) -> None:
         """Write one document's text, codings (sorted by start, end, code) and units."""
         text = document.text
-        path = self.staging / "texts" / text_path(document.id)
+        texts = self.staging / "texts"
+        name = text_path(document.id)
+        path = texts / name
+        if ".." in Path(name).parts or not path.resolve().is_relative_to(texts.resolve()):
+            raise ResultsError(f"{self.out / 'texts'}: refusing to write {name!r} outside the folder", hint="document ids must not contain '..' or start with '/'")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")
-        ordered = sorted(codings, key=lambda c: (c.start, c.end, c.code))
-        self.segments.add(document.id, (segment_row(c, text) for c in ordered))
+        rows = [segment_row(c, text) for c in sorted(codings, key=lambda c: (c.start, c.end, c.code))]
+        self.segments.add(document.id, rows)
+        self.sheet.add(document.id, ([neutralise(v) if i in _TEXT_COLUMNS else v for i, v in enumerate(row)] for row in rows))
         self.units.add(document.id, (unit_row(s) for s in sorted(units, key=lambda s: (s.unit, s.index))))
         self.infos.append(DocumentInfo.of(document))
         self.codings += len(codings)
@@ -121,46 +149,69 @@ class FolderWriter:
         cases_manifest: str | None,
         case_labels: Mapping[str, str],
         ignored: Iterable[tuple[str, str]],
+        failed: Sequence[tuple[str, str]] = (),
         options: Mapping[str, Any],
     ) -> None:
-        """Write the tables, matrix, workbook and manifest and move everything into place."""
+        """Write the tables, matrix, workbook and manifest; move everything into place together."""
         from casecode.analysis.matrix import flat
         from casecode.export.folder import codebook_frame, matrix_sheets
         from casecode.export.xlsx import write_workbook
+        from casecode.review.decisions import read_annotations, with_manual
 
         out, book = self.out, self.codebook
         segments_path = self.segments.finish()
         units_path = self.units.finish()
+        sheet_path = self.sheet.finish()
         documents = documents_frame(self.infos)
         cases = cases_frame(self.infos, case_labels)
         book_info = {"path": book.path, "name": book.name, "version": book.version, "sha256": book.sha256}
         run_manifest = manifest(
             self.infos, codebook=book_info, pipeline=pipeline, versions=versions, cases_manifest=cases_manifest,
-            ignored=ignored, options=options, codings=self.codings,
+            ignored=ignored, failed=failed, options=options, codings=self.codings,
         )
-        matrix = flat(segments_matrix(book.model, cases, self.counts))
-        if self.xlsx:
-            # The workbook holds every coded segment: the one step that reads them all back.
-            results = Results(folder=out, segments=_read_csv(segments_path), units=_read_csv(units_path), documents=documents, cases=cases, codebook=book, manifest=run_manifest)
-        _swap_dir(self.staging / "texts", out / "texts")
-        write_bytes(out / "codebook.yaml", Path(book.path).read_bytes())
-        os.replace(segments_path, out / "segments.csv")
-        os.replace(units_path, out / "units.csv")
-        write_csv(out / "documents.csv", documents)
-        write_csv(out / "cases.csv", cases)
-        write_csv(out / "matrix.csv", matrix)
-        if self.xlsx:
-            sheets = matrix_sheets(results)
-            sheets.append(("segments", results.segments, {"wrap": ("text",), "widths": {"text": 80, "matched": 24}}))
-            sheets.append(("codebook", codebook_frame(book.model), {"wrap": ("definition", "when_to_use", "when_not_to_use", "examples", "counter_examples", "rules"), "widths": {"definition": 50, "when_to_use": 40, "when_not_to_use": 40, "examples": 50, "counter_examples": 40, "rules": 30}}))
-            write_workbook(out / "casecode.xlsx", sheets, run=run_manifest)
-        write_json(out / "manifest.json", run_manifest)
+        # Texts are read from the staging folder until they move into place.
+        results = Results(folder=self.staging, segments=pd.DataFrame(columns=SEGMENT_COLUMNS), units=pd.DataFrame(columns=UNIT_COLUMNS), documents=documents, cases=cases, codebook=book, manifest=run_manifest)
+        manual = bool(read_annotations(out))
+        if manual or self.xlsx:
+            # Manual codings and the workbook need every coded segment: the only steps
+            # that read them all back into memory.
+            results.segments = _read_csv(segments_path)
+            results.units = _read_csv(units_path)
+        if manual:
+            results.segments = with_manual(results.segments, out, results)  # manual codings survive a re-run
+            matrix = build_matrix_from(results)
+        else:
+            matrix = flat(segments_matrix(book.model, cases, self.counts))
+        write_bytes, write_csv, write_json, write_spreadsheet_csv = _folder.write_bytes, _folder.write_csv, _folder.write_json, _folder.write_spreadsheet_csv
+        out.mkdir(parents=True, exist_ok=True)
+        with transaction():  # all files move into place together, manifest.json last
+            staged = _STAGED.get()
+            assert staged is not None
+            staged.append((self.staging / "texts", out / "texts"))
+            write_bytes(out / "codebook.yaml", Path(book.path).read_bytes())
+            if manual:
+                write_csv(out / "segments.csv", results.segments)
+                write_spreadsheet_csv(out / "segments_for_spreadsheets.csv", results.segments)
+            else:
+                _stage_file(segments_path, out / "segments.csv")
+                _stage_file(sheet_path, out / "segments_for_spreadsheets.csv")
+            _stage_file(units_path, out / "units.csv")
+            write_csv(out / "documents.csv", documents)
+            write_csv(out / "cases.csv", cases)
+            write_csv(out / "matrix.csv", matrix)
+            if self.xlsx:
+                results.folder = out
+                sheets = matrix_sheets(results)
+                sheets.append(("segments", results.segments, {"wrap": ("text",), "widths": {"text": 80, "matched": 24}}))
+                sheets.append(("codebook", codebook_frame(book.model), {"wrap": ("definition", "when_to_use", "when_not_to_use", "examples", "counter_examples", "rules"), "widths": {"definition": 50, "when_to_use": 40, "when_not_to_use": 40, "examples": 50, "counter_examples": 40, "rules": 30}}))
+                write_workbook(out / "casecode.xlsx", sheets, run=run_manifest)
+            write_json(out / "manifest.json", run_manifest)
         self.abort()
 
     def abort(self) -> None:
         """Remove the staging folder (after ``finish``, or after a failure)."""
-        self.segments.close()
-        self.units.close()
+        for table in (self.segments, self.units, self.sheet):
+            table.close()
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
@@ -189,14 +240,7 @@ def segments_matrix(book: Codebook, cases: pd.DataFrame, counts: Mapping[tuple[s
     return matrix
 
 
-def _swap_dir(staging: Path, target: Path) -> None:
-    """Put a finished folder in place of ``target`` (renames on one file system)."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        target.rename(old)
-    staging.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def build_matrix_from(results: Results) -> pd.DataFrame:
+    from casecode.analysis.matrix import build_matrix, flat
+
+    return flat(build_matrix(results, measure="segments"))

@@ -91,6 +91,7 @@ def manifest(
     versions: Mapping[str, str],
     cases_manifest: str | None,
     ignored: Iterable[tuple[str, str]],
+    failed: Sequence[tuple[str, str]] = (),
     options: Mapping[str, Any],
     codings: int,
 ) -> dict[str, Any]:
@@ -104,6 +105,7 @@ def manifest(
             for d in sorted(infos, key=lambda d: d.id)
         ],
         "ignored": [{"path": p, "reason": r} for p, r in ignored],
+        "failed": [{"path": p, "error": e} for p, e in failed],
         "options": dict(options),
-        "counts": {"documents": len(infos), "cases": len({d.case for d in infos}), "codings": codings},
+        "counts": {"documents": len(infos), "cases": len({d.case for d in infos}), "codings": codings, "failed": len(failed)},
     }

@@ -9,13 +9,14 @@ import pytest
 
 from casecode import code_corpus
 from casecode.errors import CaseAssignmentError, ResultsError
+from casecode.load import load_corpus
 from casecode.export.folder import write_results
 from casecode.synthetic import synthetic_transcript, write_synthetic_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "transcripts_example"
 CODEBOOK = ROOT / "codebooks" / "partnership.yaml"
-TABLES = ("segments.csv", "units.csv", "matrix.csv", "documents.csv", "cases.csv", "manifest.json", "codebook.yaml")
+TABLES = ("segments.csv", "units.csv", "matrix.csv", "documents.csv", "cases.csv", "segments_for_spreadsheets.csv", "manifest.json", "codebook.yaml")
 
 
 def test_streamed_folder_equals_in_memory_write(example_run, tmp_path: Path) -> None:
@@ -35,7 +36,7 @@ def test_documents_out_of_id_order_are_sorted(tmp_path: Path) -> None:
     run = code_corpus([corpus], CODEBOOK, out=tmp_path / "out", xlsx=False)
     ids = [d.id for d in run.documents]
     assert ids != sorted(ids)
-    streamed = {name: (tmp_path / "out" / name).read_bytes() for name in TABLES[:5]}
+    streamed = {name: (tmp_path / "out" / name).read_bytes() for name in TABLES[:6]}
     write_results(run, tmp_path / "memory", xlsx=False)
     for name, data in streamed.items():
         assert data == (tmp_path / "memory" / name).read_bytes(), name
@@ -44,7 +45,8 @@ def test_documents_out_of_id_order_are_sorted(tmp_path: Path) -> None:
 def test_keep_false_holds_only_a_summary(tmp_path: Path) -> None:
     run = code_corpus([EXAMPLE], CODEBOOK, out=tmp_path / "out", xlsx=False, keep=False)
     assert run.summary is not None
-    assert (run.summary.documents, run.summary.cases) == (6, 3)
+    corpus = load_corpus([EXAMPLE])
+    assert (run.summary.documents, run.summary.cases) == (len(corpus.documents), len({d.case for d in corpus.documents}))
     assert run.summary.codings == (tmp_path / "out" / "segments.csv").read_text(encoding="utf-8").count("\n") - 1 - _multiline_rows(tmp_path / "out")
     assert run.codings == [] and run.documents == ()
     with pytest.raises(ResultsError, match="streamed"):
@@ -78,4 +80,4 @@ def test_failure_midway_leaves_previous_results_intact(tmp_path: Path) -> None:
     with pytest.raises(CaseAssignmentError, match="no case"):
         code_corpus([corpus], CODEBOOK, out=out, xlsx=False)
     assert {name: (out / name).read_bytes() for name in TABLES} == before
-    assert not list(itertools.chain(out.glob(".casecode-run.*")))
+    assert not list(itertools.chain(out.glob(".*"), tmp_path.glob(".out.casecode-run.*")))

@@ -18,7 +18,7 @@ def test_scan_then_stream_equals_load_corpus() -> None:
     source = scan_corpus([EXAMPLE])
     streamed = source.corpus(source.documents())
     assert streamed == load_corpus([EXAMPLE])
-    assert len(source.found) == 6 and source.case_labels == streamed.case_labels
+    assert len(source.found) == len(streamed.documents) > 0 and source.case_labels == streamed.case_labels
 
 
 def test_documents_are_read_lazily(tmp_path: Path) -> None:
