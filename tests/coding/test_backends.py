@@ -137,3 +137,16 @@ def test_missing_dask_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(builtins, "__import__", no_distributed)
     with pytest.raises(OptionError, match="dask extra is not installed"):
         open_backend(dask="local")
+
+
+def test_keep_going_with_jobs_lists_the_same_failures(tmp_path: Path, mini_codebook: Path) -> None:
+    root = tmp_path / "in"
+    (root / "case_a").mkdir(parents=True)
+    (root / "case_a" / "good.txt").write_text("R1: We trusted the other board.\n", encoding="utf-8")
+    (root / "case_a" / "bad.txt").write_bytes(b"R1: \x81\x8d\x8f\x90 broken\n")
+    (root / "case_a" / "more.txt").write_text("R1: The culture clash was real, and we saved money.\n", encoding="utf-8")
+    serial = code_corpus([root], mini_codebook, out=tmp_path / "serial", case_from="folder", keep_going=True, xlsx=False)
+    parallel = code_corpus([root], mini_codebook, out=tmp_path / "jobs", case_from="folder", keep_going=True, xlsx=False, jobs=2)
+    assert [p for p, _ in parallel.corpus.failed] == [p for p, _ in serial.corpus.failed] == [(root / "case_a" / "bad.txt").as_posix()]
+    for name in (*COMPARED, "manifest.json"):
+        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "jobs" / name).read_bytes(), name
