@@ -321,7 +321,8 @@ class DaskBackend(_Closing):
         self.workers = max(1, sum(self.client.nthreads().values()))
 
     def run(self, spec: CoderSpec, documents: Iterable[Document]) -> Iterator[CodedDocument]:
-        [spec_future] = self.client.scatter([spec], broadcast=True)
+        # A fresh key per run: a content-hashed key could be released by the previous run.
+        [spec_future] = self.client.scatter([spec], broadcast=True, hash=False)
         submit = lambda batch: self.client.submit(_dask_code_batch, spec_future, batch, pure=False)  # noqa: E731
         yield from _ordered(submit, documents, window=2 * self.workers + 1)
 

@@ -150,3 +150,12 @@ def test_keep_going_with_jobs_lists_the_same_failures(tmp_path: Path, mini_codeb
     assert [p for p, _ in parallel.corpus.failed] == [p for p, _ in serial.corpus.failed] == [(root / "case_a" / "bad.txt").as_posix()]
     for name in (*COMPARED, "manifest.json"):
         assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "jobs" / name).read_bytes(), name
+
+
+def test_dask_backend_runs_twice_on_one_client(dask_client) -> None:
+    spec = CoderSpec(load_codebook(CODEBOOK))
+    documents = load_corpus([EXAMPLE]).documents[:3]
+    backend = DaskBackend(dask_client)
+    first = [c.codings for c in backend.run(spec, documents)]
+    second = [c.codings for c in backend.run(spec, documents)]  # regression: the first run's data was released
+    assert first == second and any(first)
