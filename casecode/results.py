@@ -3,6 +3,7 @@
 Layout::
 
     segments.csv     one row per (segment, code) — the tidy table
+    segments.parquet the same table as Parquet (for R / pandas on large projects)
     units.csv        every coding unit of every document (coded or not)
     documents.csv    one row per document, with its attributes
     cases.csv        one row per case, with its attributes

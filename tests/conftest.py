@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "transcripts_example"
 CODEBOOK = ROOT / "codebooks" / "partnership.yaml"
 DATA = Path(__file__).resolve().parent / "data"
-SHARED = ROOT.parent / "shared"
+# ../shared next to the checkout; CASECODE_SHARED points elsewhere (e.g. from a second checkout).
+SHARED = Path(os.environ.get("CASECODE_SHARED") or ROOT.parent / "shared")
 
 
 @pytest.fixture(scope="session")

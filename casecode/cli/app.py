@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from casecode.cli import code as code_cli
+from casecode.cli import exchange as exchange_cli
 from casecode.cli import matrix as matrix_cli
 from casecode.cli.common import STATE
 
@@ -32,6 +33,8 @@ def root(
 app.command("code")(code_cli.code_command)
 app.command("matrix")(matrix_cli.matrix_command)
 app.command("show")(matrix_cli.show_command)
+app.command("export")(exchange_cli.export_command)
+app.command("import")(exchange_cli.import_command)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Exchange formats shared with other qualitative-analysis tools (REFI-QDA)."""
