@@ -1,10 +1,16 @@
-"""Theme matrices: codes × cases (or any case/document attribute).
+"""Theme matrices: codes × cases (or any case/document attribute, or two of them).
 
 Measures:
-    segments   number of coded segments
-    documents  number of documents with at least one coded segment
-    share      coded segments as a percent of the group's respondent segments (the
-               coding units, of the code's unit, whose speaker the code may be applied to)
+    segments     number of coded segments
+    documents    number of documents with at least one coded segment
+    respondents  number of respondents (a speaker within a document; a document without
+                 speaker labels counts as one) with at least one coded segment
+    share        coded segments as a percent of the group's respondent segments (the
+                 coding units, of the code's unit, whose speaker the code may be applied to)
+
+With ``subtotals=True`` each theme gets a row (code ``(theme)``) before its codes that
+counts distinct segments, documents or respondents coded with any code of the theme or
+of the themes nested in it (never a sum, so a segment with two codes counts once).
 """
 
 from __future__ import annotations
@@ -17,9 +23,11 @@ import pandas as pd
 from casecode.errors import OptionError
 from casecode.results import Results
 
-Measure = Literal["segments", "documents", "share"]
-MEASURES = ("segments", "documents", "share")
+Measure = Literal["segments", "documents", "respondents", "share"]
+MEASURES = ("segments", "documents", "respondents", "share")
 TOTAL = "all"
+THEME_ROW = "(theme)"
+KEYS = {"segments": ["document", "unit", "segment"], "documents": ["document"], "respondents": ["document", "speaker"], "share": ["document", "unit", "segment"]}
 
 
 def _allowed(speaker: str, include: list[str], exclude: list[str]) -> bool:
@@ -29,70 +37,121 @@ def _allowed(speaker: str, include: list[str], exclude: list[str]) -> bool:
     return not (speaker and any(fnmatch.fnmatchcase(name, p.lower()) for p in exclude))
 
 
-def document_groups(results: Results, by: str) -> pd.Series:
-    """Map each document id to its value of ``by`` (a case or document attribute)."""
+def document_groups(results: Results, by: str, cross: str | None = None) -> pd.Series:
+    """Map each document id to its value of ``by`` (a case or document attribute).
+
+    With ``cross``, the value is a ``(by value, cross value)`` tuple.
+    """
     attrs = results.document_attributes()
-    if by not in attrs.columns:
-        names = ["case", *results.attribute_names()]
-        raise OptionError(f"--by {by}: no such attribute", hint=f"available: {', '.join(names)}")
-    values = attrs[by].astype(str).replace("", "(none)")
-    return pd.Series(values.to_numpy(), index=attrs["document"].to_numpy())
+    values = []
+    for name, option in ((by, "--by"), (cross, "--cross")):
+        if name is None:
+            continue
+        if name not in attrs.columns:
+            names = ["case", *results.attribute_names()]
+            raise OptionError(f"{option} {name}: no such attribute", hint=f"available: {', '.join(names)}")
+        values.append(attrs[name].astype(str).replace("", "(none)").to_numpy())
+    keys = values[0] if len(values) == 1 else list(zip(*values))
+    return pd.Series(keys, index=attrs["document"].to_numpy(), dtype=object)
 
 
-def group_order(results: Results, by: str, groups: pd.Series) -> list[str]:
+def group_order(results: Results, by: str, groups: pd.Series) -> list:
+    present = set(groups)
     if by == "case":
-        order = [c for c in results.cases["case"].tolist() if c in set(groups)]
-        return order + sorted(set(groups) - set(order))
-    return sorted(set(groups))
+        cases = results.cases["case"].tolist()
+        if present and isinstance(next(iter(present)), tuple):
+            rank = {c: i for i, c in enumerate(cases)}
+            return sorted(present, key=lambda g: (rank.get(g[0], len(rank)), g[0], g[1]))
+        order = [c for c in cases if c in present]
+        return order + sorted(present - set(order))
+    return sorted(present)
 
 
-def build_matrix(results: Results, *, by: str = "case", measure: Measure = "segments", total: bool = True) -> pd.DataFrame:
+def _rows(book) -> list[tuple[tuple[str, str, str], list[str]]]:  # type: ignore[no-untyped-def]
+    """(row key, code ids it counts) for every code in codebook order."""
+    return [(("/".join(trail), code.id, code.label), [code.id]) for trail, code in book.walk()]
+
+
+def _rows_with_subtotals(book) -> list[tuple[tuple[str, str, str], list[str]]]:  # type: ignore[no-untyped-def]
+    rows = []
+    for trail, theme in book.themes_flat():
+        path = "/".join(trail + (theme.id,))
+        below = [code.id for t, code in book.walk() if "/".join(t) == path or "/".join(t).startswith(path + "/")]
+        rows.append(((path, THEME_ROW, theme.label), below))
+        rows += [((path, code.id, code.label), [code.id]) for code in theme.codes]
+    return rows
+
+
+def build_matrix(
+    results: Results, *, by: str = "case", measure: Measure = "segments", total: bool = True, cross: str | None = None, subtotals: bool = False,
+) -> pd.DataFrame:
     """Codes × groups. Rows are indexed by (theme, code, label) in codebook order.
+
+    Args:
+        by: the case or document attribute whose values are the columns ("case" by default).
+        measure: segments, documents, respondents or share (see the module docstring).
+        total: add a column ``all`` over every document.
+        cross: a second attribute: columns become (by value, cross value) pairs.
+        subtotals: add a ``(theme)`` row before each theme's codes.
 
     Example:
         >>> matrix = build_matrix(read_results("results"), by="policy_field", measure="share")  # doctest: +SKIP
+        >>> build_matrix(results, by="policy_field", cross="role", measure="respondents", subtotals=True)  # doctest: +SKIP
     """
     if measure not in MEASURES:
         raise OptionError(f"--measure {measure}: unknown measure", hint=f"choose one of {', '.join(MEASURES)}")
     book = results.codebook.model
-    groups = document_groups(results, by)
+    groups = document_groups(results, by, cross)
     order = group_order(results, by, groups)
     seg = results.segments.copy()
-    seg["group"] = seg["document"].map(groups).fillna("(none)")
-    index = pd.MultiIndex.from_tuples([("/".join(trail), code.id, code.label) for trail, code in book.walk()], names=["theme", "code", "label"])
-    columns = order + ([TOTAL] if total else [])
-    matrix = pd.DataFrame(0.0 if measure == "share" else 0, index=index, columns=columns)
+    seg["group"] = seg["document"].map(groups)
     units = results.units.copy()
-    units["group"] = units["document"].map(groups).fillna("(none)")
-    for trail, code in book.walk():
-        rows = seg[seg["code"] == code.id]
-        key = ("/".join(trail), code.id, code.label)
-        if measure == "documents":
-            counts = rows.groupby("group")["document"].nunique()
-            overall = rows["document"].nunique()
-        else:
-            distinct = rows.drop_duplicates(["document", "unit", "segment"])
-            counts = distinct.groupby("group").size()
-            overall = len(distinct)
-        if measure == "share":
+    units["group"] = units["document"].map(groups)
+    rows = _rows_with_subtotals(book) if subtotals else _rows(book)
+    keys = KEYS[measure]
+    pools: dict[str, pd.DataFrame] = {}
+    if measure == "share":
+        for code in book.codes():
             speakers = book.speakers_of(code)
             pool = units[units["unit"] == book.unit_of(code)]
-            pool = pool[[_allowed(s, speakers.include, speakers.exclude) for s in pool["speaker"]]]
-            denominators = pool.groupby("group").size()
-            for group in order:
-                d = denominators.get(group, 0)
-                matrix.loc[key, group] = round(100.0 * counts.get(group, 0) / d, 1) if d else 0.0
+            pools[code.id] = pool[[_allowed(s, speakers.include, speakers.exclude) for s in pool["speaker"]]]
+    data: list[list[float]] = []
+    for _key, code_ids in rows:
+        coded = seg[seg["code"].isin(code_ids)].drop_duplicates(keys)
+        counts = coded.groupby("group", sort=False).size()
+        overall = len(coded)
+        if measure == "share":
+            pool = pd.concat([pools[c] for c in code_ids]).drop_duplicates(["document", "unit", "index"]) if code_ids else units.iloc[:0]
+            denominators = pool.groupby("group", sort=False).size()
+            values = [_percent(counts.get(g, 0), denominators.get(g, 0)) for g in order]
             if total:
-                matrix.loc[key, TOTAL] = round(100.0 * overall / len(pool), 1) if len(pool) else 0.0
+                values.append(_percent(overall, len(pool)))
         else:
-            for group in order:
-                matrix.loc[key, group] = int(counts.get(group, 0))
+            values = [int(counts.get(g, 0)) for g in order]
             if total:
-                matrix.loc[key, TOTAL] = int(overall)
-    matrix.columns.name = by
+                values.append(int(overall))
+        data.append(values)
+    if cross is None:
+        columns: pd.Index = pd.Index(order + ([TOTAL] if total else []), name=by)
+    else:
+        columns = pd.MultiIndex.from_tuples(order + ([(TOTAL, "")] if total else []), names=[by, cross])
+    index = pd.MultiIndex.from_tuples([key for key, _ in rows], names=["theme", "code", "label"])
+    matrix = pd.DataFrame(data, index=index, columns=columns, dtype=float if measure == "share" else "int64")
+    if not len(rows):
+        matrix = matrix.astype(float if measure == "share" else "int64")
     return matrix
 
 
+def _percent(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
 def flat(matrix: pd.DataFrame) -> pd.DataFrame:
-    """The matrix with its row index as ordinary columns (for CSV/XLSX)."""
-    return matrix.reset_index()
+    """The matrix with its row index as ordinary columns (for CSV/XLSX).
+
+    Two-attribute columns are joined as ``"by value · cross value"``.
+    """
+    frame = matrix.copy()
+    if isinstance(frame.columns, pd.MultiIndex):
+        frame.columns = [" · ".join(str(p) for p in col if str(p) != "") for col in frame.columns]
+    return frame.reset_index()

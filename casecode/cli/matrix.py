@@ -12,6 +12,7 @@ from rich.text import Text
 from casecode.analysis.excerpts import excerpts
 from casecode.analysis.matrix import MEASURES, build_matrix, flat
 from casecode.cli.common import ResultsDir, console, handle_errors
+from casecode.cli.heatmap import heatmap
 from casecode.export.xlsx import write_workbook
 from casecode.results import read_results, write_csv
 
@@ -21,7 +22,7 @@ def matrix_table(matrix, *, measure: str, title: str) -> Table:  # type: ignore[
     table.add_column("theme", style="dim")
     table.add_column("code")
     for column in matrix.columns:
-        table.add_column(str(column), justify="right")
+        table.add_column(" · ".join(str(p) for p in column if str(p)) if isinstance(column, tuple) else str(column), justify="right")
     last_theme = None
     for (theme, code, _label), values in matrix.iterrows():
         cells = [f"{v:.1f}" if measure == "share" else str(int(v)) for v in values]
@@ -36,22 +37,32 @@ def matrix_command(
     by: Annotated[str, typer.Option("--by", help="Group columns by this case or document attribute (default: case).")] = "case",
     measure: Annotated[str, typer.Option("--measure", help=f"One of: {', '.join(MEASURES)}.")] = "segments",
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write CSV or XLSX here (by suffix); default: DIR/matrix_BY_MEASURE.csv and .xlsx.")] = None,
+    cross: Annotated[Optional[str], typer.Option("--cross", help="A second attribute: columns become (BY, CROSS) pairs.")] = None,
+    subtotals: Annotated[bool, typer.Option("--subtotals", help="Add a row per theme counting segments with any of its codes.")] = False,
+    heatmap_: Annotated[bool, typer.Option("--heatmap", help="Print a coloured heatmap that fits the terminal (abbreviated labels, paged columns).")] = False,
 ) -> None:
     """Print the code × case matrix (or × any attribute) and write it as CSV and XLSX.
 
     Example:
         casecode matrix results --by policy_field --measure share
+        casecode matrix results --by policy_field --cross role --measure respondents --subtotals
+        casecode matrix results --heatmap
     """
     results = read_results(results_dir)
-    matrix = build_matrix(results, by=by, measure=measure)  # type: ignore[arg-type]
-    unit = {"segments": "coded segments", "documents": "documents with the code", "share": "% of respondent segments"}[measure]
-    console.print(matrix_table(matrix, measure=measure, title=f"{results.codebook.name}: {unit} by {by}"))
+    matrix = build_matrix(results, by=by, measure=measure, cross=cross, subtotals=subtotals)  # type: ignore[arg-type]
+    unit = {"segments": "coded segments", "documents": "documents with the code", "respondents": "respondents with the code", "share": "% of respondent segments"}[measure]
+    title = f"{results.codebook.name}: {unit} by {by}" + (f" × {cross}" if cross else "")
+    if heatmap_:
+        console.print(heatmap(matrix, width=console.width, share=measure == "share", title=title))
+    else:
+        console.print(matrix_table(matrix, measure=measure, title=title))
     frame = flat(matrix)
-    targets = [out] if out else [results_dir / f"matrix_{by}_{measure}.csv", results_dir / f"matrix_{by}_{measure}.xlsx"]
+    stem = f"matrix_{by}" + (f"_{cross}" if cross else "") + f"_{measure}"
+    targets = [out] if out else [results_dir / f"{stem}.csv", results_dir / f"{stem}.xlsx"]
     for target in targets:
         if target.suffix.lower() == ".xlsx":
             values = [c for c in frame.columns if c not in ("theme", "code", "label")]
-            write_workbook(target, [(f"{measure} by {by}"[:31], frame, {"heat": values[:-1] or values})])
+            write_workbook(target, [(f"{measure} by {by}"[:31], frame, {"heat": values[:-1] or values, "widths": {"label": 36, "theme": 22, "code": 26}})])
         else:
             write_csv(target, frame)
     console.print("wrote " + ", ".join(str(t) for t in targets), style="dim")
