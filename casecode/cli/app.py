@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from casecode.cli import analysis as analysis_cli
 from casecode.cli import code as code_cli
 from casecode.cli import exchange as exchange_cli
 from casecode.cli import matrix as matrix_cli
@@ -35,6 +36,8 @@ app.command("matrix")(matrix_cli.matrix_command)
 app.command("show")(matrix_cli.show_command)
 app.command("export")(exchange_cli.export_command)
 app.command("import")(exchange_cli.import_command)
+app.command("cooccur")(analysis_cli.cooccur_command)
+app.command("framework")(analysis_cli.framework_command)
 
 
 def main() -> None:
