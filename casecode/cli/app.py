@@ -10,6 +10,7 @@ from casecode.cli import analysis as analysis_cli
 from casecode.cli import code as code_cli
 from casecode.cli import exchange as exchange_cli
 from casecode.cli import matrix as matrix_cli
+from casecode.cli import report as report_cli
 from casecode.cli.common import STATE
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ app.command("export")(exchange_cli.export_command)
 app.command("import")(exchange_cli.import_command)
 app.command("cooccur")(analysis_cli.cooccur_command)
 app.command("framework")(analysis_cli.framework_command)
+app.command("report")(report_cli.report_command)
 
 
 def main() -> None:
