@@ -8,10 +8,14 @@ The public API mirrors the CLI::
     casecode.build_matrix(results, by="policy_field", measure="share")
 """
 
+from casecode.analysis.cooccur import cooccurrence, top_pairs
 from casecode.analysis.excerpts import excerpts
+from casecode.analysis.framework import framework_matrix
 from casecode.analysis.matrix import build_matrix
 from casecode.codebook.load import LoadedCodebook, load_codebook, parse_codebook
 from casecode.errors import CasecodeError, CodebookError
+from casecode.exchange.qdpx import import_qdpx, read_qdpx, write_qdpx
+from casecode.export.report import write_report
 from casecode.load import ReadOptions, load_corpus
 from casecode.model import Coding, Document, Segment, Turn
 from casecode.results import Results, read_results
@@ -33,9 +37,16 @@ __all__ = [
     "build_matrix",
     "code_corpus",
     "code_documents",
+    "cooccurrence",
     "excerpts",
+    "framework_matrix",
+    "import_qdpx",
     "load_codebook",
     "load_corpus",
     "parse_codebook",
+    "read_qdpx",
     "read_results",
+    "top_pairs",
+    "write_qdpx",
+    "write_report",
 ]
