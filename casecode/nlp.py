@@ -23,18 +23,43 @@ from casecode.errors import PipelineError
 BLANK = "blank:en"
 
 
-@Language.component("casecode_lowercase_lemma")
-def lowercase_lemma(doc: Doc) -> Doc:
-    """Lowercase lemmas so that lemma phrases match at the start of a sentence too."""
-    for token in doc:
-        lemma = token.lemma_
-        if lemma:
-            lower = lemma.lower()
-            if lower != lemma:
-                token.lemma_ = lower
-        else:
-            token.lemma_ = token.lower_
-    return doc
+class LowercaseLemma:
+    """Lowercase lemmas so lemma phrases match at the start of a sentence too.
+
+    The lookup table is case-sensitive ("Merging" is not in it, "merging" is), so a
+    capitalised word the lemmatizer left unchanged is looked up again in lower case.
+    """
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+        self._table: Any = None
+        self._looked = False
+
+    def _lookup_table(self) -> Any:
+        if not self._looked:
+            self._looked = True
+            if "lemmatizer" in self.nlp.pipe_names:
+                lemmatizer = self.nlp.get_pipe("lemmatizer")
+                if getattr(lemmatizer, "mode", "") == "lookup" and lemmatizer.lookups.has_table("lemma_lookup"):
+                    self._table = lemmatizer.lookups.get_table("lemma_lookup")
+        return self._table
+
+    def __call__(self, doc: Doc) -> Doc:
+        table = self._lookup_table()
+        for token in doc:
+            lemma = token.lemma_
+            lower = token.lower_
+            if not lemma or (lemma == token.text and lower != token.text):
+                lemma = table.get(lower, lower) if table is not None else lower
+            lemma = lemma.lower()
+            if lemma != token.lemma_:
+                token.lemma_ = lemma
+        return doc
+
+
+@Language.factory("casecode_lowercase_lemma")
+def make_lowercase_lemma(nlp: Language, name: str) -> LowercaseLemma:
+    return LowercaseLemma(nlp)
 
 
 @dataclass(frozen=True)

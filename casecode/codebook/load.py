@@ -154,18 +154,16 @@ def check_token_pattern(pattern: list[dict[str, Any]], where: str, line: int | N
     return problems
 
 
-def _check_rule(rule: Rule, code: Code, where: str, line: int | None, file: str) -> list[Problem]:
+def _check_rule(rule: Rule, code: Code, where: str, line: int | None, file: str, key_lines: dict[str, int | None] | None = None) -> list[Problem]:
     problems: list[Problem] = []
+    at = key_lines or {}
     if rule.regex is not None:
         try:
-            compiled = re.compile(rule.regex)
+            re.compile(rule.regex)
         except re.error as exc:
-            problems.append(Problem(file, line, f"{where} > regex", f"invalid regular expression: {exc}", "YAML single quotes keep backslashes as written: '\\bcuts?\\b'"))
-        else:
-            if compiled.groups and False:
-                pass
+            problems.append(Problem(file, at.get("regex") or line, f"{where} > regex", f"invalid regular expression: {exc}", "YAML single quotes keep backslashes as written: '\\bcuts?\\b'"))
     if rule.pattern is not None:
-        problems += check_token_pattern(rule.pattern, f"{where} > pattern", line, file)
+        problems += check_token_pattern(rule.pattern, f"{where} > pattern", at.get("pattern") or line, file)
     if rule.dependency is not None:
         for index, node in enumerate(rule.dependency):
             loc = f"{where} > dependency[{index}]"
@@ -198,6 +196,20 @@ def _check_rule(rule: Rule, code: Code, where: str, line: int | None, file: str)
     return problems
 
 
+def _check_code(code: Code, code_loc: tuple[Any, ...], data: Any, lines: dict, file: str) -> list[Problem]:
+    problems: list[Problem] = []
+    rule_ids: set[str] = set()
+    for ri, rule in enumerate(code.rules):
+        rule_loc = code_loc + ("rules", ri)
+        rule_where = render_path(rule_loc, data)
+        if rule.id in rule_ids:
+            problems.append(Problem(file, line_for(lines, rule_loc + ("id",)), rule_where, f"rule id '{rule.id}' is used twice in code '{code.id}'", "rule ids must be unique within a code"))
+        rule_ids.add(rule.id)
+        key_lines = {key: lines.get(rule_loc + (key,)) for key in ("regex", "pattern")}
+        problems.extend(_check_rule(rule, code, rule_where, line_for(lines, rule_loc), file, key_lines))
+    return problems
+
+
 def semantic_problems(book: Codebook, data: Any, lines: dict, file: str) -> list[Problem]:
     """Checks beyond the schema: unique ids, rule references, regexes, token patterns."""
     problems: list[Problem] = []
@@ -215,14 +227,7 @@ def semantic_problems(book: Codebook, data: Any, lines: dict, file: str) -> list
             if code.id in seen_codes:
                 problems.append(Problem(file, line_for(lines, code_loc + ("id",)), code_where, f"code id '{code.id}' is used twice (first at {seen_codes[code.id]})", "code ids must be unique across the codebook"))
             seen_codes.setdefault(code.id, code_where)
-            rule_ids: set[str] = set()
-            for ri, rule in enumerate(code.rules):
-                rule_loc = code_loc + ("rules", ri)
-                rule_where = render_path(rule_loc, data)
-                if rule.id in rule_ids:
-                    problems.append(Problem(file, line_for(lines, rule_loc + ("id",)), rule_where, f"rule id '{rule.id}' is used twice in code '{code.id}'", "rule ids must be unique within a code"))
-                rule_ids.add(rule.id)
-                problems.extend(_check_rule(rule, code, rule_where, line_for(lines, rule_loc), file))
+            problems.extend(_check_code(code, code_loc, data, lines, file))
         for ti, child in enumerate(theme.themes):
             visit(theme_loc + ("themes", ti), child)
 
@@ -243,9 +248,7 @@ def _partial_problems(data: dict, lines: dict, file: str) -> list[Problem]:
                 code = Code.model_validate(raw)
             except ValidationError:
                 continue
-            for ri, rule in enumerate(code.rules):
-                rule_loc = loc + ("codes", ci, "rules", ri)
-                problems.extend(_check_rule(rule, code, render_path(rule_loc, data), line_for(lines, rule_loc), file))
+            problems.extend(_check_code(code, loc + ("codes", ci), data, lines, file))
         for ti, child in enumerate(theme.get("themes") or []):
             visit(child, loc + ("themes", ti))
 

@@ -14,6 +14,7 @@ from casecode.errors import Problem
 
 Path = tuple[str | int, ...]
 MAX_NODES = 200_000
+PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"})
 
 
 class _Budget:
@@ -55,6 +56,9 @@ def _build(node: yaml.Node, path: Path, lines: dict[Path, int], problems: list[P
     if budget.left < 0:
         raise _TooBig
     lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in PLAIN_TAGS:
+        problems.append(Problem(file, node.start_mark.line + 1, _render(path), f"unsupported YAML tag {node.tag!r}", "only plain YAML values are allowed"))
+        return None
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:

@@ -22,7 +22,7 @@ CUES = frozenset(
 BREAKS = frozenset({",", ";", ":", "—", "–", "-", "(", ")", "but", "although", "though", "however", "whereas", "yet", "and", "because", "while", "so", "which", "who", "that", "when"})
 #: "not only ... but also" and "no doubt" are not negations of what follows.
 NOT_NEGATING = frozenset({("not", "only"), ("no", "doubt"), ("not", "just"), ("never", "mind")})
-WINDOW = 5
+WINDOW = 6
 
 
 def is_negated(doc: Doc, start: int, end: int, *, window: int = WINDOW) -> bool:

@@ -42,7 +42,7 @@ def matrix_sheets(results: Results) -> list[tuple[str, pd.DataFrame, dict]]:
     for name, measure in (("matrix", "segments"), ("share", "share"), ("documents", "documents")):
         frame = flat(build_matrix(results, measure=measure))  # type: ignore[arg-type]
         value_columns = [c for c in frame.columns if c not in ("theme", "code", "label")]
-        sheets.append((name, frame, {"heat": value_columns[:-1] or value_columns, "widths": {"label": 36, "theme": 22, "code": 26}}))
+        sheets.append((name, frame, {"heat": value_columns[:-1] or value_columns, "widths": {"label": 36}}))
     return sheets
 
 

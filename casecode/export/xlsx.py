@@ -62,12 +62,17 @@ class Workbook:
             width = (widths or {}).get(header) or _width(frame[header], header)
             sheet.set_column(col, col, width)
         sheet.freeze_panes(1, 0)
+        # Printing (or PDF export) keeps every column on the page and repeats the header.
+        sheet.set_landscape()
+        sheet.set_paper(9)
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(0)
         if len(frame):
             sheet.autofilter(0, 0, len(frame), max(0, len(columns) - 1))
         if heat and len(frame):
             first = columns.index(heat[0])
             last = columns.index(heat[-1])
-            sheet.conditional_format(1, first, len(frame), last, {"type": "3_color_scale", "min_color": "#ffffff", "mid_color": "#9ecae1", "max_color": "#08519c"})
+            sheet.conditional_format(1, first, len(frame), last, {"type": "3_color_scale", "min_color": "#ffffff", "mid_color": "#c6dbef", "max_color": "#4292c6"})
         return sheet
 
     def key_values(self, name: str, data: dict[str, Any]) -> None:

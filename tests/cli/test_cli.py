@@ -1,0 +1,109 @@
+"""The CLI through typer's CliRunner: outputs, errors as one line, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+from typer.testing import CliRunner
+
+from casecode.cli.app import app
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_code_writes_every_output_and_offsets_slice_the_texts(example_run) -> None:
+    _, out = example_run
+    for name in ("segments.csv", "units.csv", "documents.csv", "cases.csv", "matrix.csv", "casecode.xlsx", "manifest.json", "codebook.yaml"):
+        assert (out / name).is_file(), name
+    segments = pd.read_csv(out / "segments.csv", dtype=str, keep_default_na=False)
+    assert list(segments.columns[:11]) == ["document", "case", "speaker", "unit", "segment", "start", "end", "theme", "code", "rule", "rules"]
+    for row in segments.itertuples():
+        text = (out / "texts" / f"{row.document}.txt").read_text(encoding="utf-8")
+        assert text[int(row.start) : int(row.end)] == row.text
+        assert text[int(row.match_start) : int(row.match_end)] == row.matched
+
+
+def test_manifest_records_versions_and_hashes(example_run) -> None:
+    _, out = example_run
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["codebook"]["name"] == "Partnership working"
+    assert len(manifest["codebook"]["sha256"]) == 64
+    assert manifest["pipeline"]["name"] == "blank:en" and manifest["spacy"].startswith("3.")
+    assert all(len(d["sha256"]) == 64 for d in manifest["documents"])
+    assert manifest["counts"]["documents"] == len(manifest["documents"]) >= 10
+
+
+def test_same_inputs_same_bytes(example_run, tmp_path: Path) -> None:
+    _, first = example_run
+    second = tmp_path / "again"
+    result = runner.invoke(app, ["code", str(ROOT / "transcripts_example"), "--codebook", str(ROOT / "codebooks" / "partnership.yaml"), "--out", str(second), "--quiet"])
+    assert result.exit_code == 0, result.output
+    for name in ("segments.csv", "units.csv", "documents.csv", "cases.csv", "matrix.csv"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_matrix_by_attribute_and_measures(results_copy: Path) -> None:
+    result = runner.invoke(app, ["matrix", str(results_copy), "--by", "policy_field", "--measure", "share"])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(results_copy / "matrix_policy_field_share.csv")
+    assert {"housing", "employment services"} <= set(frame.columns)
+    assert frame.drop(columns=["theme", "code", "label"]).to_numpy().max() <= 100
+    assert (results_copy / "matrix_policy_field_share.xlsx").is_file()
+    bad = runner.invoke(app, ["matrix", str(results_copy), "--by", "nosuch"])
+    assert bad.exit_code == 1 and "--by nosuch: no such attribute" in bad.output and "policy_field" in bad.output
+
+
+def test_xlsx_sheets_frozen_and_filtered(example_run) -> None:
+    _, out = example_run
+    book = openpyxl.load_workbook(out / "casecode.xlsx")
+    assert book.sheetnames == ["matrix", "share", "documents", "segments", "codebook", "run"]
+    for name in ("matrix", "share", "documents", "segments", "codebook"):
+        sheet = book[name]
+        assert sheet.freeze_panes == "A2", name
+        assert sheet.auto_filter.ref, name
+    assert book["matrix"].conditional_formatting, "colour scale on the matrix"
+    matrix = pd.read_csv(out / "matrix.csv")
+    assert [c.value for c in book["matrix"][1]] == list(matrix.columns)
+
+
+def test_show_prints_excerpts(example_run) -> None:
+    _, out = example_run
+    code = pd.read_csv(out / "segments.csv")["code"].iloc[0]
+    result = runner.invoke(app, ["show", str(out), code, "--limit", "2"])
+    assert result.exit_code == 0, result.output
+    assert "rule" in result.output and "excerpt(s) coded" in result.output
+    missing = runner.invoke(app, ["show", str(out), "trsut"])
+    assert missing.exit_code == 1 and "no code 'trsut'" in missing.output
+
+
+def test_bad_codebook_is_one_line_per_problem_no_traceback(tmp_path: Path) -> None:
+    book = tmp_path / "cb.yaml"
+    book.write_text("name: x\nthemes:\n  - id: t\n    label: T\n    codes:\n      - {id: c, label: C, colour: red}\n", encoding="utf-8")
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "a.txt").write_text("R1: hi", encoding="utf-8")
+    result = runner.invoke(app, ["code", str(tmp_path / "t"), "--codebook", str(book), "--case-from", "folder", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert f"{book}:6 (themes > t > codes > c > colour): unknown key 'colour' — did you mean 'color'?" in result.output
+    assert not (tmp_path / "o").exists(), "no half-written output"
+
+
+def test_undecodable_transcript_names_file_and_offset(tmp_path: Path, mini_codebook: Path) -> None:
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "a.txt").write_bytes(b"R1: caf\xe9")
+    result = runner.invoke(app, ["code", str(tmp_path / "t"), "--codebook", str(mini_codebook), "--case-from", "folder", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "a.txt: byte offset 7" in result.output and "--encoding" in result.output
+
+
+def test_every_command_has_help() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in app.registered_commands:
+        assert command.callback is not None and (command.callback.__doc__ or "").strip(), command.name
+        sub = runner.invoke(app, [command.name or command.callback.__name__, "--help"])
+        assert sub.exit_code == 0 and "Example" in sub.output, command.name
