@@ -91,21 +91,26 @@ def _clip(text: str, start: int, end: int, limit: int = MAX_EXCERPT) -> tuple[st
     return clipped, start - left + len(prefix), min(end, right) - left + len(prefix)
 
 
-def _pick(rows: pd.DataFrame, n: int) -> list[pd.Series]:
-    if n <= 0 or rows.empty:
-        return []
-    rows = rows.assign(
-        _evidence=rows["rules"].str.count(r"[^,;\s]+"),
-        _readable=rows["text"].str.len().between(40, MAX_EXCERPT),
-        _source=rows["document"] + "\x00" + rows["speaker"],
+def _ranked(seg: pd.DataFrame) -> pd.DataFrame:
+    """Segments in the order excerpts are preferred (see the module docstring), ranked once."""
+    seg = seg.assign(
+        x_evidence=seg["rules"].str.count(r"[^,;\s]+"),
+        x_readable=seg["text"].str.len().between(40, MAX_EXCERPT),
+        x_source=seg["document"] + "\x00" + seg["speaker"],
     )
-    rows = rows.sort_values(["negated", "_evidence", "_readable", "document", "start"], ascending=[True, False, False, True, True], kind="stable")
-    picked: list[pd.Series] = []
-    queues = {source: list(group.itertuples(index=False)) for source, group in rows.groupby("_source", sort=False)}
+    return seg.sort_values(["negated", "x_evidence", "x_readable", "document", "start"], ascending=[True, False, False, True, True], kind="stable")
+
+
+def _pick(rows: list, n: int) -> list:
+    """Up to ``n`` of the ranked ``rows``, taken round robin over documents and speakers."""
+    queues: dict[str, list] = {}
+    for row in rows:
+        queues.setdefault(row.x_source, []).append(row)
+    picked: list = []
     while len(picked) < n and any(queues.values()):
-        for source in list(queues):
-            if queues[source] and len(picked) < n:
-                picked.append(queues[source].pop(0))
+        for queue in queues.values():
+            if queue and len(picked) < n:
+                picked.append(queue.pop(0))
     return picked
 
 
@@ -125,7 +130,7 @@ def framework_matrix(results: Results, *, rows: Rows = "case", excerpts: int = 3
     if rows == "case":
         keys = [c for c in results.cases["case"].tolist()]
         labels = dict(zip(results.cases["case"], results.cases.get("label", results.cases["case"])))
-        seg["_row"] = seg["case"]
+        seg["x_row"] = seg["case"]
     else:
         # respondents: every speaker the codebook lets codes apply to (interviewers left out)
         allowed = book.speakers or SpeakerFilter()
@@ -138,10 +143,12 @@ def framework_matrix(results: Results, *, rows: Rows = "case", excerpts: int = 3
         keys = [f"{d} · {s}" if s else d for d, s in pairs]
         case_of = dict(zip(results.documents["document"], results.documents["case"]))
         labels = {k: f"{k} ({case_of.get(d, '')})" for k, (d, _) in zip(keys, pairs)}
-        seg["_row"] = [f"{d} · {s}" if s else d for d, s in zip(seg["document"], seg["speaker"])]
+        seg["x_row"] = [f"{d} · {s}" if s else d for d, s in zip(seg["document"], seg["speaker"])]
     codes = [("/".join(trail), code.id, code.label) for trail, code in book.walk()]
     theme_labels = {"/".join(trail + (theme.id,)): theme.label for trail, theme in book.themes_flat()}
-    grouped = {key: group for key, group in seg.groupby(["_row", "code"], sort=False)}
+    grouped: dict[tuple[str, str], list] = {}
+    for item in _ranked(seg).itertuples(index=False):
+        grouped.setdefault((item.x_row, item.code), []).append(item)
     cells: dict[tuple[str, str], FrameworkCell] = {}
     for row in keys:
         for _, code, _ in codes:

@@ -114,7 +114,8 @@ def build_matrix(
         for code in book.codes():
             speakers = book.speakers_of(code)
             pool = units[units["unit"] == book.unit_of(code)]
-            pools[code.id] = pool[[_allowed(s, speakers.include, speakers.exclude) for s in pool["speaker"]]]
+            allowed = {s: _allowed(s, speakers.include, speakers.exclude) for s in pool["speaker"].unique()}
+            pools[code.id] = pool[pool["speaker"].map(allowed).astype(bool).to_numpy()]
     data: list[list[float]] = []
     for _key, code_ids in rows:
         coded = seg[seg["code"].isin(code_ids)].drop_duplicates(keys)

@@ -190,23 +190,23 @@ def project_xml(results: Results, *, source_paths: dict[str, str]) -> bytes:
                 _sub(case, "SourceRef", {"targetGUID": guid("source", doc)})
 
     sources = _sub(root, "Sources")
-    by_document = {doc: rows for doc, rows in results.segments.groupby("document", sort=False)}
+    by_document: dict[str, list[Any]] = {}
+    for segment in results.segments.itertuples(index=False):
+        by_document.setdefault(segment.document, []).append(segment)
     for record in documents.to_dict("records"):
         doc = record["document"]
         source = _sub(sources, "TextSource", {
             "guid": guid("source", doc), "name": doc, "plainTextPath": f"internal://{source_paths[doc]}", "creatingUser": user,
         })
-        rows = by_document.get(doc)
-        if rows is not None:
-            for row in rows.itertuples(index=False):
-                key = f"{doc}:{row.start}:{row.end}:{row.code}"
-                selection = _sub(source, "PlainTextSelection", {
-                    "guid": guid("selection", key), "name": row.code,
-                    "startPosition": str(int(row.start)), "endPosition": str(int(row.end)), "creatingUser": user,
-                })
-                _sub(selection, "Description", text=_selection_description(row))
-                coding = _sub(selection, "Coding", {"guid": guid("coding", key), "creatingUser": user})
-                _sub(coding, "CodeRef", {"targetGUID": guid("code", row.code)})
+        for row in by_document.get(doc, []):
+            key = f"{doc}:{row.start}:{row.end}:{row.code}"
+            selection = _sub(source, "PlainTextSelection", {
+                "guid": guid("selection", key), "name": row.code,
+                "startPosition": str(int(row.start)), "endPosition": str(int(row.end)), "creatingUser": user,
+            })
+            _sub(selection, "Description", text=_selection_description(row))
+            coding = _sub(selection, "Coding", {"guid": guid("coding", key), "creatingUser": user})
+            _sub(coding, "CodeRef", {"targetGUID": guid("code", row.code)})
         for name in doc_attrs:
             value = str(record.get(name, ""))
             if value != "":
