@@ -177,3 +177,45 @@ def test_nvivo_project_imports(shared_dir, tmp_path):
     codes = [c.id for c in results.codebook.model.codes()]
     assert len(codes) == len(set(codes)) and "programming" in codes and "cs_as_programming.programming" in codes
     assert read_results(tmp_path / "nvivo").segments.empty
+
+
+def test_codings_added_in_another_tool_come_back_as_imported(qdpx_file, example_results, tmp_path):
+    """A casecode project coded further elsewhere: new selections join the table."""
+    with zipfile.ZipFile(qdpx_file) as archive:
+        members = {n: archive.read(n) for n in archive.namelist()}
+    xml = members["project.qde"].decode("utf-8")
+    code = example_results.codebook.model.codes()[0]
+    from casecode.exchange.qdpx import guid
+
+    doc = example_results.documents["document"].iloc[0]
+    extra = (
+        f'<PlainTextSelection guid="{guid("selection", "manual")}" startPosition="0" endPosition="5">'
+        f'<Coding guid="{guid("coding", "manual")}"><CodeRef targetGUID="{guid("code", code.id)}"/></Coding></PlainTextSelection>'
+    )
+    marker = f'name="{doc}" plainTextPath="internal://{guid("source", doc)}.txt" creatingUser="{guid("user", "casecode")}">'
+    assert marker in xml
+    members["project.qde"] = xml.replace(marker, marker + extra, 1).encode("utf-8")
+    edited = tmp_path / "edited.qdpx"
+    with zipfile.ZipFile(edited, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    results = read_qdpx(edited)
+    assert results.manifest["imported"]["codebook"] == "embedded"
+    assert len(results.segments) == len(example_results.segments) + 1
+    added = results.segments[results.segments["origin"] == "imported"]
+    assert added[["document", "start", "end", "code"]].values.tolist() == [[doc, 0, 5, code.id]]
+    assert added["text"].iloc[0] == example_results.text(doc)[0:5]
+
+
+def test_imported_foreign_project_exports_valid_qdpx(shared_dir, tmp_path):
+    xmlschema = pytest.importorskip("xmlschema", reason="xmlschema (test extra) is not installed")
+    results = read_qdpx(_foreign_project(tmp_path))
+    results.folder = tmp_path
+    data = qdpx_bytes(results)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read("project.qde")
+    schema = xmlschema.XMLSchema(str(shared_dir / "refi-qda" / "Project.xsd"))
+    assert list(schema.iter_errors(io.BytesIO(xml))) == []
+    again = tmp_path / "again.qdpx"
+    again.write_bytes(data)
+    pd.testing.assert_frame_equal(read_qdpx(again).segments, results.segments)
