@@ -19,6 +19,7 @@ same results folder always gives the same bytes. XML is parsed with defusedxml.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import io
 import json
@@ -28,7 +29,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pandas as pd
 import yaml
@@ -36,6 +37,7 @@ import yaml
 from casecode.codebook.load import LoadedCodebook, parse_codebook
 from casecode.codebook.schema import Codebook
 from casecode.errors import CasecodeError, CodebookError
+from casecode.load.registry import DEFAULT_SPEAKER_PATTERN, detect_turns
 from casecode.results import SEGMENT_COLUMNS, UNIT_COLUMNS, Results, read_results, write_bytes
 
 NS = "urn:QDA-XML:project:1.0"
@@ -47,6 +49,7 @@ ROW_MARK = "casecode:"
 CODEBOOK_MARK = "casecode-codebook:\n"
 FIXED_CASE_COLUMNS = ("case", "label", "documents")
 FIXED_DOCUMENT_COLUMNS = ("document", "case", "source", "format", "sha256", "characters", "words", "turns")
+SPEAKER_PATTERN = re.compile(DEFAULT_SPEAKER_PATTERN)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -387,12 +390,25 @@ def _source_text(archive: zipfile.ZipFile, element: ET.Element, where: str, warn
             raw = archive.read(member)
         except KeyError:
             raise QdpxError(f"{where}: {member} is named by source {element.get('name')!r} but is not in the archive", hint="export the project again from the other tool") from None
-        return raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+        return raw.decode("utf-8-sig", errors="replace")
     inline = element.find(f"{Q}PlainTextContent")
     if inline is not None:
-        return (inline.text or "").replace("\r\n", "\n")
+        return inline.text or ""
     warnings.append(f"source {element.get('name')!r} has no internal plain text ({path or 'no plainTextPath'}); left out")
     return None
+
+
+def _line_ends(raw: str) -> tuple[str, Callable[[int], int]]:
+    """Text with LF line ends, and a map from positions in ``raw`` to positions in it.
+
+    Positions in a project count the characters of the stored text, CR LF as two; casecode
+    keeps LF only, so each position moves back by the CRs removed before it.
+    """
+    removed = [m.start() for m in re.finditer("\r\n", raw)]
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if not removed:
+        return text, lambda pos: pos
+    return text, lambda pos: pos - bisect.bisect_left(removed, pos)
 
 
 def _document_id(name: str, taken: set[str]) -> str:
@@ -452,7 +468,8 @@ def read_qdpx(path: str | Path) -> Results:
 
     Projects written by casecode come back with the same segments table and codebook;
     projects from other tools get a codebook built from their code tree (themes for codes
-    with children), ``origin`` ``imported`` and speaker/rule columns left empty.
+    with children), ``origin`` ``imported``, the speaker of the turn where each selection
+    starts (``Name:`` labels at line starts) and an empty rule column.
 
     Raises:
         QdpxError: the file is not a readable project (names the file and what is wrong).
@@ -524,9 +541,10 @@ def read_qdpx(path: str | Path) -> Results:
         for element in root.findall(f"{Q}Sources/{Q}{tag}"):
             warnings.append(f"{tag} {element.get('name')!r} left out: only text sources are imported")
     for source in root.findall(f"{Q}Sources/{Q}TextSource"):
-        text = _source_text(archive, source, where, warnings)
-        if text is None:
+        raw_text = _source_text(archive, source, where, warnings)
+        if raw_text is None:
             continue
+        text, position = _line_ends(raw_text)
         doc = _document_id(source.get("name") or source.get("guid", "document"), doc_ids)
         if not text.strip():
             warnings.append(f"source {doc!r}: its plain text is empty (the other tool may keep the words only in {source.get('richTextPath') or 'a rich-text file'})")
@@ -537,32 +555,38 @@ def read_qdpx(path: str | Path) -> Results:
                 case_ids.add(case)
                 case_rows.append({"case": case, "label": case, "documents": 1})
         texts[doc] = text
+        turns = detect_turns(text, SPEAKER_PATTERN)
+        turn_starts = [t.label_start for t in turns]
         doc_rows.append({
             "document": doc, "case": case, "source": f"{path.name}:{source.get('plainTextPath') or source.get('guid')}", "format": "qdpx",
             "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "characters": len(text), "words": len(text.split()),
-            "turns": 0, **_variable_values(source, variables),
+            "turns": len(turns), **_variable_values(source, variables),
         })
         index = 0
         for selection, start, end, refs in _iter_selections(source):
             if selection is None:
-                start, end = 0, len(text)
+                start, end = 0, len(raw_text)
             label = f"selection {selection.get('guid') if selection is not None else 'on the whole source'} in {doc!r}"
-            if start is None or end is None or not (0 <= start <= end <= len(text)):
-                warnings.append(f"{label}: positions {start}-{end} are outside the text (0-{len(text)}); left out")
+            if start is None or end is None or not (0 <= start <= end <= len(raw_text)):
+                warnings.append(f"{label}: positions {start}-{end} are outside the text (0-{len(raw_text)}); left out")
                 continue
+            start, end = position(start), position(end)
             data = _row_data(selection.findtext(f"{Q}Description") or "") if selection is not None else None
+            at = bisect.bisect_right(turn_starts, start) - 1
+            speaker = (turns[at].speaker or "") if at >= 0 else ""
             for ref in refs:
                 if ref not in tree.code_of:
                     warnings.append(f"{label}: codes an unknown code {ref}; left out")
                     continue
                 code_id, theme = tree.code_of[ref]
                 row = {
-                    "document": doc, "case": case, "speaker": "", "unit": book.unit, "segment": index, "start": start, "end": end,
+                    "document": doc, "case": case, "speaker": speaker, "unit": book.unit, "segment": index, "start": start, "end": end,
                     "theme": theme, "code": code_id, "rule": "", "rules": "", "matched": text[start:end], "match_start": start,
                     "match_end": end, "negated": False, "origin": "imported", "text": text[start:end],
                 }
                 if data is not None:
-                    row.update({k: data[k] for k in ("speaker", "unit", "segment", "rule", "rules", "matched", "match_start", "match_end", "negated", "origin") if k in data})
+                    row.update({k: data[k] for k in ("speaker", "unit", "segment", "rule", "rules", "matched", "negated", "origin") if k in data})
+                    row.update({k: position(int(data[k])) for k in ("match_start", "match_end") if isinstance(data.get(k), int)})
                 seg_rows.append(row)
             index += 1
 

@@ -132,11 +132,11 @@ def _foreign_project(tmp_path: Path) -> Path:
  </Codes></CodeBook>
  <Sources>
   <TextSource guid="00000000-0000-0000-0000-0000000000a1" name="Interview one" plainTextPath="internal://a1.txt">
-   <PlainTextSelection guid="00000000-0000-0000-0000-0000000000b1" startPosition="3" endPosition="8">
+   <PlainTextSelection guid="00000000-0000-0000-0000-0000000000b1" startPosition="26" endPosition="31">
     <Coding guid="00000000-0000-0000-0000-0000000000c1"><CodeRef targetGUID="00000000-0000-0000-0000-000000000002"/></Coding>
     <Coding guid="00000000-0000-0000-0000-0000000000c2"><CodeRef targetGUID="00000000-0000-0000-0000-000000000003"/></Coding>
    </PlainTextSelection>
-   <PlainTextSelection guid="00000000-0000-0000-0000-0000000000b2" startPosition="3" endPosition="900">
+   <PlainTextSelection guid="00000000-0000-0000-0000-0000000000b2" startPosition="26" endPosition="900">
     <Coding guid="00000000-0000-0000-0000-0000000000c3"><CodeRef targetGUID="00000000-0000-0000-0000-000000000001"/></Coding>
    </PlainTextSelection>
   </TextSource>
@@ -145,7 +145,7 @@ def _foreign_project(tmp_path: Path) -> Path:
     path = tmp_path / "other.qdpx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("project.qde", xml)
-        archive.writestr("sources/a1.txt", "\ufeffWe trust them.\r\n")
+        archive.writestr("sources/a1.txt", "\ufeffInterviewer: Why?\r\nR1: We trust them.\r\n")
     return path
 
 
@@ -157,9 +157,12 @@ def test_foreign_project_maps_code_tree_and_selections(tmp_path):
     assert book.code("Money").color == "#ff0000"
     seg = results.segments
     assert seg[["document", "start", "end", "code", "text", "origin"]].values.tolist() == [
-        ["Interview one", 3, 8, "Money", "trust", "imported"],
-        ["Interview one", 3, 8, "Trust_risk", "trust", "imported"],
+        ["Interview one", 25, 30, "Money", "trust", "imported"],
+        ["Interview one", 25, 30, "Trust_risk", "trust", "imported"],
     ]
+    # positions count CR LF as two characters; casecode's text has LF only
+    assert seg["speaker"].tolist() == ["R1", "R1"]  # the turn the selection starts in
+    assert results.documents["turns"].tolist() == [2]
     assert seg["theme"].tolist() == ["codes", "Trust"]
     assert any("outside the text" in w for w in results.manifest["imported"]["warnings"])
     assert results.documents["case"].tolist() == ["Interview one"]
