@@ -140,6 +140,11 @@ def _foreign_project(tmp_path: Path) -> Path:
     <Coding guid="00000000-0000-0000-0000-0000000000c3"><CodeRef targetGUID="00000000-0000-0000-0000-000000000001"/></Coding>
    </PlainTextSelection>
   </TextSource>
+  <TextSource guid="00000000-0000-0000-0000-0000000000a2" name="Notes">
+   <PlainTextContent>Field notes.</PlainTextContent>
+   <Coding guid="00000000-0000-0000-0000-0000000000c4"><CodeRef targetGUID="00000000-0000-0000-0000-000000000003"/></Coding>
+  </TextSource>
+  <PictureSource guid="00000000-0000-0000-0000-0000000000a3" name="Photo"/>
  </Sources>
 </Project>"""
     path = tmp_path / "other.qdpx"
@@ -159,13 +164,15 @@ def test_foreign_project_maps_code_tree_and_selections(tmp_path):
     assert seg[["document", "start", "end", "code", "text", "origin"]].values.tolist() == [
         ["Interview one", 25, 30, "Money", "trust", "imported"],
         ["Interview one", 25, 30, "Trust_risk", "trust", "imported"],
+        ["Notes", 0, 12, "Money", "Field notes.", "imported"],  # coding of the whole source
     ]
     # positions count CR LF as two characters; casecode's text has LF only
-    assert seg["speaker"].tolist() == ["R1", "R1"]  # the turn the selection starts in
-    assert results.documents["turns"].tolist() == [2]
-    assert seg["theme"].tolist() == ["codes", "Trust"]
+    assert seg["speaker"].tolist() == ["R1", "R1", ""]  # the turn the selection starts in
+    assert results.documents["turns"].tolist() == [2, 1]
+    assert any("PictureSource 'Photo' left out" in w for w in results.manifest["imported"]["warnings"])
+    assert seg["theme"].tolist() == ["codes", "Trust", "codes"]
     assert any("outside the text" in w for w in results.manifest["imported"]["warnings"])
-    assert results.documents["case"].tolist() == ["Interview one"]
+    assert results.documents["case"].tolist() == ["Interview one", "Notes"]
 
 
 def test_nvivo_project_imports(shared_dir, tmp_path):
