@@ -43,6 +43,7 @@ def matrix_command(
 ) -> None:
     """Print the code × case matrix (or × any attribute) and write it as CSV and XLSX.
 
+    \b
     Example:
         casecode matrix results --by policy_field --measure share
         casecode matrix results --by policy_field --cross role --measure respondents --subtotals
