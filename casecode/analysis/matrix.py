@@ -18,6 +18,7 @@ from __future__ import annotations
 import fnmatch
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from casecode.errors import OptionError
@@ -103,35 +104,28 @@ def build_matrix(
     book = results.codebook.model
     groups = document_groups(results, by, cross)
     order = group_order(results, by, groups)
-    seg = results.segments.copy()
-    seg["group"] = seg["document"].map(groups)
-    units = results.units.copy()
-    units["group"] = units["document"].map(groups)
     rows = _rows_with_subtotals(book) if subtotals else _rows(book)
     keys = KEYS[measure]
-    pools: dict[str, pd.DataFrame] = {}
+    position = {g: i for i, g in enumerate(order)}
+    doc_position = {d: position[g] for d, g in groups.items()}
+    n_rows, n_groups = len(rows), len(order)
+    # one (row, code) link per code a row counts, so every row is counted in one pass
+    link = pd.DataFrame([(r, c) for r, (_, code_ids) in enumerate(rows) for c in code_ids], columns=["row", "code"])
+    seg = results.segments[["code", *dict.fromkeys(keys + ["document"])]].merge(link, on="code")
+    seg = seg.drop_duplicates(["row", *keys])
+    seg_groups = seg["document"].map(doc_position)
+    counts = np.zeros((n_rows, n_groups), dtype="int64")
+    known = seg_groups.notna().to_numpy()
+    np.add.at(counts, (seg["row"].to_numpy()[known], seg_groups.to_numpy()[known].astype("int64")), 1)
+    overall = np.bincount(seg["row"].to_numpy(), minlength=n_rows) if len(seg) else np.zeros(n_rows, dtype="int64")
     if measure == "share":
-        for code in book.codes():
-            speakers = book.speakers_of(code)
-            pool = units[units["unit"] == book.unit_of(code)]
-            allowed = {s: _allowed(s, speakers.include, speakers.exclude) for s in pool["speaker"].unique()}
-            pools[code.id] = pool[pool["speaker"].map(allowed).astype(bool).to_numpy()]
-    data: list[list[float]] = []
-    for _key, code_ids in rows:
-        coded = seg[seg["code"].isin(code_ids)].drop_duplicates(keys)
-        counts = coded.groupby("group", sort=False).size()
-        overall = len(coded)
-        if measure == "share":
-            pool = pd.concat([pools[c] for c in code_ids]).drop_duplicates(["document", "unit", "index"]) if code_ids else units.iloc[:0]
-            denominators = pool.groupby("group", sort=False).size()
-            values = [_percent(counts.get(g, 0), denominators.get(g, 0)) for g in order]
-            if total:
-                values.append(_percent(overall, len(pool)))
-        else:
-            values = [int(counts.get(g, 0)) for g in order]
-            if total:
-                values.append(int(overall))
-        data.append(values)
+        denominators = _share_pools(results, book, rows, doc_position, n_groups)
+        data = [
+            [_percent(int(counts[r, g]), int(denominators[r][g])) for g in range(n_groups)] + ([_percent(int(overall[r]), int(denominators[r].sum()))] if total else [])
+            for r in range(n_rows)
+        ]
+    else:
+        data = [[int(v) for v in counts[r]] + ([int(overall[r])] if total else []) for r in range(n_rows)]
     if cross is None:
         columns: pd.Index = pd.Index(order + ([TOTAL] if total else []), name=by)
     else:
@@ -141,6 +135,43 @@ def build_matrix(
     if not len(rows):
         matrix = matrix.astype(float if measure == "share" else "int64")
     return matrix
+
+
+def _share_pools(results: Results, book, rows: list, doc_position: dict, n_groups: int) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
+    """Per row, per group: the coding units the row's codes could have been applied to.
+
+    A code's pool is the units of its unit kind whose speaker its filter allows; a theme
+    row's pool is the union over its codes. Pools are computed once per distinct filter.
+    """
+    units = results.units
+    by_code = {code.id: code for code in book.codes()}
+    masks: dict[tuple, pd.Series] = {}
+
+    def signature(code_id: str) -> tuple:
+        code = by_code[code_id]
+        speakers = book.speakers_of(code)
+        return (book.unit_of(code), tuple(speakers.include), tuple(speakers.exclude))
+
+    def mask(sig: tuple) -> pd.Series:
+        if sig not in masks:
+            unit, include, exclude = sig
+            allowed = {s: _allowed(s, list(include), list(exclude)) for s in units["speaker"].unique()}
+            masks[sig] = (units["unit"] == unit) & units["speaker"].map(allowed).astype(bool)
+        return masks[sig]
+
+    unit_groups = units["document"].map(doc_position)
+    cache: dict[frozenset, np.ndarray] = {}
+    pools = []
+    for _, code_ids in rows:
+        sigs = frozenset(signature(c) for c in code_ids)
+        if sigs not in cache:
+            selected = pd.Series(False, index=units.index)
+            for sig in sigs:
+                selected |= mask(sig)
+            chosen = unit_groups[selected & unit_groups.notna()]
+            cache[sigs] = np.bincount(chosen.to_numpy().astype("int64"), minlength=n_groups)[:n_groups]
+        pools.append(cache[sigs])
+    return pools
 
 
 def _percent(part: int, whole: int) -> float:

@@ -4,8 +4,9 @@ Everything is inline: CSS, JavaScript and the data (as JSON). A Content-Security
 forbids the page from loading anything, so it cannot make network requests even by
 mistake. The page holds:
 
-- a case × code heatmap (coded segments, share or documents); clicking a cell lists its
-  excerpts with the matched words highlighted and the rule that fired;
+- a case × code heatmap (coded segments, share, documents or respondents; columns by case
+  or by any attribute with a few values); clicking a cell lists its excerpts with the
+  matched words highlighted and the rule that fired;
 - the cases with their attributes, and the code pairs applied together most often;
 - the codebook as an appendix (definitions, guidance, examples, rules);
 - the run manifest.
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from casecode.analysis.cooccur import top_pairs
-from casecode.analysis.matrix import build_matrix
+from casecode.analysis.matrix import build_matrix, document_groups
 from casecode.codebook.schema import Codebook, Rule
 from casecode.results import Results, read_results, write_text
 
@@ -64,19 +65,47 @@ def rule_summary(rule: Rule) -> str:
     return text
 
 
+MEASURES = ("segments", "share", "documents", "respondents")
+MAX_GROUPS = 30
+
+
+def _groupings(results: Results) -> list[str]:
+    """``case`` and the attributes worth a heatmap: 2 to 30 values, not one per document."""
+    attrs = results.document_attributes()
+    names = ["case"]
+    for name in results.attribute_names():
+        if name not in attrs.columns:
+            continue
+        values = attrs[name].astype(str).replace("", "(none)")
+        distinct = values.nunique()
+        if 2 <= distinct <= MAX_GROUPS and distinct < len(attrs):
+            names.append(name)
+    return names
+
+
 def report_data(results: Results) -> dict[str, Any]:
-    """The JSON the page's script reads: cases, codes, matrices, excerpts, rule summaries."""
+    """The JSON the page's script reads: groupings with their matrices, codes, excerpts, rules."""
     book = results.codebook.model
     cases = results.cases
     labels = dict(zip(cases["case"], cases["label"])) if "label" in cases.columns else {}
-    matrices = {}
-    for measure in ("segments", "share", "documents"):
-        matrix = build_matrix(results, by="case", measure=measure)  # type: ignore[arg-type]
-        matrices[measure] = [[float(v) if measure == "share" else int(v) for v in row] for row in matrix.to_numpy()]
-        columns = [str(c) for c in matrix.columns[:-1]]
     documents = results.documents["document"].tolist()
     doc_index = {d: i for i, d in enumerate(documents)}
     case_of = dict(zip(results.documents["document"], results.documents["case"]))
+    groupings = {}
+    for name in _groupings(results):
+        matrices = {}
+        for measure in MEASURES:
+            matrix = build_matrix(results, by=name, measure=measure)  # type: ignore[arg-type]
+            matrices[measure] = [[float(v) if measure == "share" else int(v) for v in row] for row in matrix.to_numpy()]
+            columns = [str(c) for c in matrix.columns[:-1]]
+        groups = document_groups(results, name)
+        position = {c: i for i, c in enumerate(columns)}
+        groupings[name] = {
+            "columns": [{"id": c, "label": str(labels.get(c, c)) if name == "case" else c} for c in columns],
+            "docs": [position[str(groups[d])] for d in documents],
+            "matrices": matrices,
+        }
+    theme_labels = {"/".join(trail + (theme.id,)): theme.label for trail, theme in book.themes_flat()}
     excerpts = []
     texts: dict[str, str] = {}
     for row in results.segments.itertuples(index=False):
@@ -91,10 +120,13 @@ def report_data(results: Results) -> dict[str, Any]:
             "post": " ".join(after.split()[:-1] if len(after) == CONTEXT else after.split()),
         })
     return {
-        "cases": [{"id": c, "label": str(labels.get(c, c))} for c in columns],
-        "codes": [{"id": code.id, "label": code.label, "theme": "/".join(trail), "definition": code.definition} for trail, code in book.walk()],
+        "groupings": groupings,
+        "grouping_order": list(groupings),
+        "codes": [
+            {"id": code.id, "label": code.label, "theme": "/".join(trail), "theme_label": theme_labels.get("/".join(trail), "/".join(trail)), "definition": code.definition}
+            for trail, code in book.walk()
+        ],
         "documents": [{"id": d, "case": case_of[d]} for d in documents],
-        "matrices": matrices,
         "excerpts": excerpts,
         "rules": {code.id: {rule.id: rule_summary(rule) for rule in code.rules} for code in book.codes()},
     }
@@ -102,23 +134,6 @@ def report_data(results: Results) -> dict[str, Any]:
 
 def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
-
-
-def _heatmap_html(results: Results, data: dict[str, Any]) -> str:
-    book = results.codebook.model
-    theme_labels = {"/".join(trail + (theme.id,)): theme.label for trail, theme in book.themes_flat()}
-    head = "".join(f'<th class="case" scope="col" title="{_e(c["id"])}">{_e(c["label"])}</th>' for c in data["cases"])
-    rows = []
-    current = None
-    for r, code in enumerate(data["codes"]):
-        if code["theme"] != current:
-            current = code["theme"]
-            rows.append(f'<tr class="theme"><th colspan="{len(data["cases"]) + 2}">{_e(theme_labels.get(current, current))}</th></tr>')
-        cells = "".join(
-            f'<td><button type="button" data-code="{_e(code["id"])}" data-row="{r}" data-col="{c}"></button></td>' for c in range(len(data["cases"]) + 1)
-        )
-        rows.append(f'<tr><th class="code" scope="row" title="{_e(code["id"])}">{_e(code["label"])} <small>{_e(code["id"])}</small></th>{cells}</tr>')
-    return f'<table class="heat" id="heat"><thead><tr><th></th>{head}<th class="case" scope="col">all cases</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
 def _codebook_html(book: Codebook) -> str:
@@ -183,10 +198,11 @@ def report_html(results: Results) -> str:
 <main>
 <section id="matrix">
 <h2>Codes × cases</h2>
-<div class="controls"><label>Show <select id="measure"><option value="segments">coded segments</option><option value="share">% of respondent segments</option><option value="documents">documents with the code</option></select></label>
+<div class="controls"><label>Show <select id="measure"><option value="segments">coded segments</option><option value="share">% of respondent segments</option><option value="documents">documents with the code</option><option value="respondents">respondents with the code</option></select></label>
+<label>by <select id="grouping">{"".join(f'<option value="{_e(g)}">{_e(g)}</option>' for g in data["grouping_order"])}</select></label>
 <span class="legend">fewer <span class="ramp"></span> more</span><span>Click a cell to read its excerpts.</span></div>
 <div class="layout">
-<div class="scroll">{_heatmap_html(results, data)}</div>
+<div class="scroll"><table class="heat" id="heat"></table><noscript><p>The matrix needs JavaScript; the same numbers are in matrix.csv.</p></noscript></div>
 <aside id="panel" aria-live="polite"><h3>Excerpts</h3><p class="hint">Click a cell of the matrix to see the coded excerpts, the matched words highlighted and the rule that fired.</p></aside>
 </div>
 </section>

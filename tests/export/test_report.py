@@ -37,8 +37,9 @@ def test_data_has_every_excerpt_with_its_match(example_results):
     for x, row in zip(data["excerpts"], example_results.segments.itertuples()):
         assert x["t"][x["ms"] : x["me"]] == row.matched
         assert x["r"] == row.rule and x["c"] == row.code
-    assert [c["id"] for c in data["cases"]] == example_results.cases["case"].tolist()
-    segments = data["matrices"]["segments"]
+    case = data["groupings"]["case"]
+    assert [c["id"] for c in case["columns"]] == example_results.cases["case"].tolist()
+    segments = case["matrices"]["segments"]
     assert sum(row[-1] for row in segments) == len(example_results.segments.drop_duplicates(["document", "unit", "segment", "code"]))
 
 
@@ -76,3 +77,14 @@ def test_cli_report(example_run, tmp_path):
     result = CliRunner().invoke(app, ["report", str(example_run[1]), "-o", str(target)])
     assert result.exit_code == 0, result.output
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_groupings_by_attribute(example_results):
+    data = report_data(example_results)
+    assert data["grouping_order"][0] == "case"
+    assert "role" in data["groupings"] and "title" not in data["groupings"]  # one title per document
+    role = data["groupings"]["role"]
+    roles = dict(zip(example_results.documents["document"], example_results.documents["role"].replace("", "(none)")))
+    for d, doc in enumerate(data["documents"]):
+        assert role["columns"][role["docs"][d]]["id"] == roles[doc["id"]]
+    assert set(role["matrices"]) == {"segments", "share", "documents", "respondents"}

@@ -58,6 +58,20 @@ def test_click_a_cell_shows_its_excerpts(browser, example_results, tmp_path):
 
     page.select_option("#measure", "share")
     assert "." in cell.inner_text()
+
+    # columns by respondent role: the cell's excerpts are that role's
+    page.select_option("#measure", "segments")
+    page.select_option("#grouping", "role")
+    roles = dict(zip(example_results.documents["document"], example_results.documents["role"]))
+    by_role = seg.assign(role=seg["document"].map(roles))
+    (code, role), n = by_role.groupby(["code", "role"]).size().sort_values(ascending=False, kind="stable").index[0], None
+    n = int(((by_role["code"] == code) & (by_role["role"] == role)).sum())
+    headers = page.locator("#heat thead th.case").all_inner_texts()
+    cell = page.locator(f'button[data-code="{code}"][data-col="{headers.index(role)}"]')
+    assert cell.inner_text() == str(n)
+    cell.click()
+    assert page.locator("#excerpt-list .excerpt").count() == n
+    assert f"role: {role}" in page.locator("#panel h3").inner_text()
     page.screenshot(path=str(tmp_path / "report.png"))
     assert (tmp_path / "report.png").stat().st_size > 10_000
     assert requests == [target.as_uri()]

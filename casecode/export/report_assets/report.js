@@ -4,6 +4,7 @@
   var table = document.getElementById("heat");
   var panel = document.getElementById("panel");
   var measure = document.getElementById("measure");
+  var grouping = document.getElementById("grouping");
   var ramp = [[255, 255, 255], [222, 235, 247], [198, 219, 239], [158, 202, 225], [107, 174, 214], [66, 146, 198], [33, 113, 181], [8, 81, 156]];
 
   function el(tag, attrs, text) {
@@ -13,6 +14,8 @@
     return node;
   }
 
+  function current() { return data.groupings[grouping.value]; }
+
   function colour(value, top) {
     if (!value || !top) { return { bg: "#f4f5f7", fg: "#9aa3af" }; }
     var level = Math.min(ramp.length - 1, 1 + Math.floor((ramp.length - 2) * value / top));
@@ -20,24 +23,61 @@
     return { bg: "rgb(" + c.join(",") + ")", fg: level >= 5 ? "#ffffff" : "#1d2430" };
   }
 
+  function build() {
+    var g = current();
+    table.textContent = "";
+    var head = el("thead");
+    var tr = el("tr");
+    tr.appendChild(el("th"));
+    g.columns.forEach(function (c) { tr.appendChild(el("th", { "class": "case", scope: "col", title: c.id }, c.label)); });
+    tr.appendChild(el("th", { "class": "case", scope: "col" }, grouping.value === "case" ? "all cases" : "all"));
+    head.appendChild(tr);
+    table.appendChild(head);
+    var body = el("tbody");
+    var theme = null;
+    data.codes.forEach(function (code, r) {
+      if (code.theme !== theme) {
+        theme = code.theme;
+        var row = el("tr", { "class": "theme" });
+        row.appendChild(el("th", { colspan: String(g.columns.length + 2) }, code.theme_label));
+        body.appendChild(row);
+      }
+      var row = el("tr");
+      var name = el("th", { "class": "code", scope: "row", title: code.id }, code.label + " ");
+      name.appendChild(el("small", null, code.id));
+      row.appendChild(name);
+      for (var c = 0; c <= g.columns.length; c++) {
+        var td = el("td");
+        td.appendChild(el("button", { type: "button", "data-code": code.id, "data-row": String(r), "data-col": String(c) }));
+        row.appendChild(td);
+      }
+      body.appendChild(row);
+    });
+    table.appendChild(body);
+    paint();
+  }
+
   function paint() {
+    var g = current();
     var m = measure.value;
-    var values = data.matrices[m];
-    var top = 0;
-    values.forEach(function (row) { row.slice(0, data.cases.length).forEach(function (v) { top = Math.max(top, v); }); });
-    var topAll = 0;
-    values.forEach(function (row) { topAll = Math.max(topAll, row[row.length - 1]); });
+    var values = g.matrices[m];
+    var n = g.columns.length;
+    var top = 0, topAll = 0;
+    values.forEach(function (row) {
+      row.slice(0, n).forEach(function (v) { top = Math.max(top, v); });
+      topAll = Math.max(topAll, row[n]);
+    });
     table.querySelectorAll("button[data-code]").forEach(function (button) {
       var r = +button.dataset.row, c = +button.dataset.col;
       var v = values[r][c];
-      var isAll = c === data.cases.length;
+      var isAll = c === n;
       var col = colour(v, isAll ? topAll : top);
       button.textContent = m === "share" ? v.toFixed(1) : String(v);
       button.style.background = col.bg;
       button.style.color = col.fg;
-      var n = data.matrices.segments[r][c];
-      button.classList.toggle("zero", n === 0);
-      button.title = data.codes[r].label + " × " + (isAll ? "all cases" : data.cases[c].label) + ": " + n + " coded segment" + (n === 1 ? "" : "s");
+      var count = g.matrices.segments[r][c];
+      button.classList.toggle("zero", count === 0);
+      button.title = data.codes[r].label + " × " + (isAll ? "all" : g.columns[c].label) + ": " + count + " coded segment" + (count === 1 ? "" : "s");
     });
   }
 
@@ -76,13 +116,15 @@
   function show(button) {
     table.querySelectorAll("button.selected").forEach(function (b) { b.classList.remove("selected"); });
     button.classList.add("selected");
+    var g = current();
     var code = data.codes[+button.dataset.row];
     var col = +button.dataset.col;
-    var isAll = col === data.cases.length;
-    var caseId = isAll ? null : data.cases[col].id;
-    var list = data.excerpts.filter(function (x) { return x.c === code.id && (isAll || data.documents[x.d].case === caseId); });
+    var isAll = col === g.columns.length;
+    var list = data.excerpts.filter(function (x) { return x.c === code.id && (isAll || g.docs[x.d] === col); });
+    var where = isAll ? "all" : g.columns[col].label;
+    if (grouping.value !== "case" && !isAll) { where = grouping.value + ": " + where; }
     panel.textContent = "";
-    panel.appendChild(el("h3", null, code.label + " — " + (isAll ? "all cases" : data.cases[col].label)));
+    panel.appendChild(el("h3", null, code.label + " — " + where));
     panel.appendChild(el("p", { "class": "hint" }, list.length + " excerpt" + (list.length === 1 ? "" : "s") + " · theme " + code.theme + " · code " + code.id));
     if (code.definition) { panel.appendChild(el("p", { "class": "hint" }, code.definition)); }
     var holder = el("div", { id: "excerpt-list" });
@@ -96,5 +138,6 @@
     if (button) { show(button); }
   });
   measure.addEventListener("change", paint);
-  paint();
+  grouping.addEventListener("change", build);
+  build();
 })();
