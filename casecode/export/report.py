@@ -197,7 +197,7 @@ def report_html(results: Results) -> str:
 </header>
 <main>
 <section id="matrix">
-<h2>Codes × cases</h2>
+<h2 id="matrix-title">Codes × cases</h2>
 <div class="controls"><label>Show <select id="measure"><option value="segments">coded segments</option><option value="share">% of respondent segments</option><option value="documents">documents with the code</option><option value="respondents">respondents with the code</option></select></label>
 <label>by <select id="grouping">{"".join(f'<option value="{_e(g)}">{_e(g)}</option>' for g in data["grouping_order"])}</select></label>
 <span class="legend">fewer <span class="ramp"></span> more</span><span>Click a cell to read its excerpts.</span></div>

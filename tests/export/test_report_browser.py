@@ -72,6 +72,7 @@ def test_click_a_cell_shows_its_excerpts(browser, example_results, tmp_path):
     cell.click()
     assert page.locator("#excerpt-list .excerpt").count() == n
     assert f"role: {role}" in page.locator("#panel h3").inner_text()
+    assert page.locator("#matrix-title").inner_text() == "Codes × role"
     page.screenshot(path=str(tmp_path / "report.png"))
     assert (tmp_path / "report.png").stat().st_size > 10_000
     assert requests == [target.as_uri()]

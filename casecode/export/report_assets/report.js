@@ -25,6 +25,7 @@
 
   function build() {
     var g = current();
+    document.getElementById("matrix-title").textContent = "Codes × " + (grouping.value === "case" ? "cases" : grouping.value);
     table.textContent = "";
     var head = el("thead");
     var tr = el("tr");
