@@ -4,6 +4,7 @@ Layout::
 
     segments.csv     one row per (segment, code) — the tidy table
     segments.parquet the same table as Parquet (for R / pandas on large projects)
+    segments_for_spreadsheets.csv  the same, formula-like text neutralised (see export/safety.py)
     units.csv        every coding unit of every document (coded or not)
     documents.csv    one row per document, with its attributes
     cases.csv        one row per case, with its attributes
@@ -14,15 +15,21 @@ Layout::
     manifest.json    versions, input hashes, options
 
 Every file is written to a temporary name and moved into place, so a failed run leaves
-the previous results intact.
+the previous results intact. ``casecode code`` writes the whole folder inside
+:func:`transaction`: nothing is moved into place until every file is written, and then
+all are moved together with Ctrl-C held back, so an interrupted run leaves the previous
+results complete and never a mix of old and new files.
 """
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,17 +48,87 @@ UNIT_COLUMNS = ["document", "unit", "index", "start", "end", "speaker", "turn"]
 INT_COLUMNS = ("segment", "start", "end", "match_start", "match_end", "index", "turn", "characters", "words", "turns")
 
 
+_STAGED: contextvars.ContextVar[list[tuple[Path, Path]] | None] = contextvars.ContextVar("casecode_staged", default=None)
+
+
+@contextmanager
+def deferred_interrupt() -> Iterator[None]:
+    """Hold Ctrl-C back until the block ends (main thread only), then raise it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
+
+
+def _move(tmp: Path, target: Path) -> None:
+    if tmp.is_dir():
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            target.rename(old)
+        tmp.rename(target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, target)
+
+
+def _discard(tmp: Path) -> None:
+    if tmp.is_dir():
+        shutil.rmtree(tmp, ignore_errors=True)
+    elif tmp.exists():
+        tmp.unlink()
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """Write several files as one: each stays under a temporary name until the block ends.
+
+    On success every file is moved into place in one go with Ctrl-C held back; on any
+    error or interrupt the temporary files are removed and the old files are untouched.
+    """
+    if _STAGED.get() is not None:  # nested: the outer transaction commits
+        yield
+        return
+    staged: list[tuple[Path, Path]] = []
+    token = _STAGED.set(staged)
+    try:
+        yield
+    except BaseException:
+        for tmp, _ in staged:
+            _discard(tmp)
+        raise
+    finally:
+        _STAGED.reset(token)
+    with deferred_interrupt():
+        for tmp, target in staged:
+            _move(tmp, target)
+
+
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path next to ``target``; move it into place only on success."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
+    staged = _STAGED.get()
     try:
         yield Path(tmp)
+        if staged is not None:
+            staged.append((Path(tmp), target))
+            return
         os.replace(tmp, target)
     finally:
-        if os.path.exists(tmp):
+        if (staged is None or (Path(tmp), target) not in staged) and os.path.exists(tmp):
             os.unlink(tmp)
 
 
@@ -79,22 +156,20 @@ def replace_dir(target: Path, files: dict[str, str]) -> None:
     """Replace a folder of text files as a whole (used for texts/)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    staged = _STAGED.get()
     try:
         for rel, text in files.items():
             path = staging / rel
+            if not path.resolve().is_relative_to(staging.resolve()) or ".." in Path(rel).parts:
+                raise ResultsError(f"{target}: refusing to write {rel!r} outside the folder", hint="document ids must not contain '..' or start with '/'")
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8", newline="\n")
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            target.rename(old)
-        staging.rename(target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        if staged is not None:
+            staged.append((staging, target))
+            return
+        _move(staging, target)
     finally:
-        if staging.exists():
+        if (staged is None or (staging, target) not in staged) and staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
 
 
@@ -177,3 +252,105 @@ def read_results(folder: str | Path) -> Results:
         codebook=load_codebook(folder / "codebook.yaml"),
         manifest=manifest,
     )
+
+
+class MixedCodebooksError(ResultsError):
+    """Results folders coded with different codebooks (name, version or content)."""
+
+
+def codebook_identity(results: Results) -> tuple[str, str, str]:
+    """(name, version, sha256) of the codebook a results folder was coded with."""
+    recorded = results.manifest.get("codebook") or {}
+    return (
+        str(recorded.get("name") or results.codebook.name),
+        str(recorded.get("version") or results.codebook.version),
+        str(recorded.get("sha256") or results.codebook.sha256),
+    )
+
+
+def check_same_codebook(results_list: list[Results], *, allow_mixed: bool = False) -> list[str]:
+    """Refuse results folders coded with different codebooks (unless ``allow_mixed``).
+
+    Codebooks are the same when name, version and SHA-256 (as recorded in each
+    manifest) agree. Returns notes describing the differences (empty when all agree).
+
+    Raises:
+        MixedCodebooksError: the codebooks differ and ``allow_mixed`` is False.
+    """
+    if not results_list:
+        return []
+    first = results_list[0]
+    reference = codebook_identity(first)
+    notes = []
+    for other in results_list[1:]:
+        identity = codebook_identity(other)
+        if identity == reference:
+            continue
+        what = "a different version" if identity[:2] != reference[:2] else "the same name and version but different content"
+        notes.append(
+            f"{other.folder} was coded with {identity[0]} {identity[1]} (sha256 {identity[2][:12]}), "
+            f"{first.folder} with {reference[0]} {reference[1]} (sha256 {reference[2][:12]}): {what}"
+        )
+    if notes and not allow_mixed:
+        raise MixedCodebooksError(
+            "results folders were coded with different codebooks: " + notes[0],
+            hint="re-code them with one codebook (and give each revision its own version), or pass --allow-mixed-codebooks",
+        )
+    return notes
+
+
+def combine_results(results_list: list[Results], *, allow_mixed: bool = False) -> tuple[Results, list[str]]:
+    """Several results folders as one (e.g. fieldwork coded in batches), for matrices.
+
+    The codebook must be the same in all of them (see :func:`check_same_codebook`); with
+    ``allow_mixed`` the first folder's codebook names the rows, and codes that only the
+    others know are listed in the returned notes. Document ids must not repeat.
+
+    Returns:
+        (combined results, notes)
+    """
+    if not results_list:
+        raise ResultsError("no results folders given", hint="pass one or more folders written by 'casecode code'")
+    if len(results_list) == 1:
+        return results_list[0], []
+    notes = check_same_codebook(results_list, allow_mixed=allow_mixed)
+    seen: dict[str, Path] = {}
+    for results in results_list:
+        for document in results.documents["document"]:
+            if document in seen:
+                raise ResultsError(
+                    f"{results.folder}: document '{document}' is also in {seen[document]}",
+                    hint="combine folders that coded different documents, or re-code them together",
+                )
+            seen[document] = results.folder
+    known = {c.id for c in results_list[0].codebook.model.codes()}
+    unknown = sorted({c for r in results_list[1:] for c in r.segments["code"]} - known)
+    if unknown:
+        notes.append(f"codes missing from {results_list[0].folder}'s codebook are left out of the rows: {', '.join(unknown)}")
+    texts: dict[str, str] = {}
+    for results in results_list:
+        for document in results.documents["document"]:
+            texts[document] = results.text(document)
+
+    def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+        return pd.concat(frames, ignore_index=True, sort=False).fillna("")
+
+    cases = concat([r.cases for r in results_list])
+    if "documents" in cases.columns:
+        cases["documents"] = pd.to_numeric(cases["documents"], errors="coerce").fillna(0).astype("int64")
+        counts = cases.groupby("case", sort=False)["documents"].sum()
+        cases = cases.drop_duplicates("case", keep="first").reset_index(drop=True)
+        cases["documents"] = cases["case"].map(counts).astype("int64")
+    else:
+        cases = cases.drop_duplicates("case", keep="first").reset_index(drop=True)
+    combined = Results(
+        folder=results_list[0].folder,
+        segments=concat([r.segments for r in results_list]).sort_values(["document", "start", "end", "code"], kind="stable").reset_index(drop=True),
+        units=concat([r.units for r in results_list]),
+        documents=concat([r.documents for r in results_list]),
+        cases=cases,
+        codebook=results_list[0].codebook,
+        manifest={**results_list[0].manifest, "combined_from": [str(r.folder) for r in results_list]},
+        texts=texts,
+    )
+    return combined, notes

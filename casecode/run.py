@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -13,6 +14,7 @@ import pandas as pd
 from casecode.codebook.compile import compile_codebook, uses_lemmas
 from casecode.codebook.load import LoadedCodebook, load_codebook
 from casecode.coding.engine import Engine
+from casecode.errors import CasecodeError, TranscriptError
 from casecode.load import CaseFrom, Corpus, ReadOptions, load_corpus
 from casecode.model import Coding, Document, Segment
 from casecode.nlp import BLANK, PipelineInfo, build_pipeline, pipeline_info
@@ -101,8 +103,9 @@ class CodingRun:
                 for d in sorted(self.documents, key=lambda d: d.id)
             ],
             "ignored": [{"path": p, "reason": r} for p, r in self.corpus.ignored],
+            "failed": [{"path": p, "error": e} for p, e in self.corpus.failed],
             "options": self.options,
-            "counts": {"documents": len(self.documents), "cases": len({d.case for d in self.documents}), "codings": len(self.codings)},
+            "counts": {"documents": len(self.documents), "cases": len({d.case for d in self.documents}), "codings": len(self.codings), "failed": len(self.corpus.failed)},
         }
 
     def to_results(self) -> Results:
@@ -129,15 +132,28 @@ def code_documents(
     *,
     model: str | None = None,
     progress: Progress | None = None,
+    on_error: Callable[[Document, CasecodeError], None] | None = None,
 ) -> tuple[list[Coding], list[Segment], PipelineInfo]:
-    """Code already-loaded documents. Returns (codings, all units, pipeline info)."""
+    """Code already-loaded documents. Returns (codings, all units, pipeline info).
+
+    With ``on_error``, a document whose coding fails (e.g. a codebook regex over its
+    time limit) is handed to it with the error and left out; without, the error stops
+    the run.
+    """
     nlp = build_pipeline(model, lemmas=model is not None or uses_lemmas(codebook))
     info = pipeline_info(nlp, model)
     compiled = compile_codebook(codebook, nlp, pipeline_name=info.name if model else BLANK)
     engine = Engine(compiled)
     codings: list[Coding] = []
     units: list[Segment] = []
-    for result in engine.code(documents):
+    for document, turn_docs in engine.process(documents):
+        try:
+            result = engine.code_processed(document, turn_docs)
+        except CasecodeError as exc:
+            if on_error is None:
+                raise
+            on_error(document, exc)
+            continue
         codings.extend(result.codings)
         for segments in result.units.values():
             units.extend(segments)
@@ -158,8 +174,12 @@ def code_corpus(
     exclude: Iterable[str] = (),
     progress: Progress | None = None,
     xlsx: bool = True,
+    keep_going: bool = False,
 ) -> CodingRun:
     """Code transcripts with a codebook; write a results folder if ``out`` is given.
+
+    With ``keep_going``, files that cannot be read or coded are left out and listed in
+    ``run.corpus.failed`` and in manifest.json (``failed``); the rest is coded and written.
 
     Example:
         >>> run = code_corpus(["transcripts_example"], "codebooks/partnership.yaml", out="results")  # doctest: +SKIP
@@ -168,8 +188,20 @@ def code_corpus(
     book = codebook if isinstance(codebook, LoadedCodebook) else load_codebook(codebook)
     options = options or ReadOptions()
     exclude = tuple(exclude)
-    corpus = load_corpus(paths, cases=cases, case_from=case_from, options=options, exclude=exclude)
-    codings, units, info = code_documents(corpus.documents, book, model=model, progress=progress)
+    corpus = load_corpus(paths, cases=cases, case_from=case_from, options=options, exclude=exclude, keep_going=keep_going)
+    failures: list[tuple[Document, CasecodeError]] = []
+    codings, units, info = code_documents(
+        corpus.documents, book, model=model, progress=progress, on_error=(lambda doc, exc: failures.append((doc, exc))) if keep_going else None
+    )
+    if failures:
+        gone = {doc.id for doc, _ in failures}
+        corpus = dataclasses.replace(
+            corpus,
+            documents=tuple(d for d in corpus.documents if d.id not in gone),
+            failed=corpus.failed + tuple((doc.source, f"{doc.id}: {exc}") for doc, exc in failures),
+        )
+        if not corpus.documents:
+            raise TranscriptError(f"none of the {len(failures)} document(s) could be coded", hint=f"the first error: {failures[0][1]}")
     run = CodingRun(
         corpus=corpus,
         codebook=book,
@@ -187,6 +219,7 @@ def code_corpus(
             "speaker_column": options.speaker_column,
             "document_column": options.document_column,
             "exclude": list(exclude),
+            "keep_going": keep_going,
         },
     )
     if out is not None:

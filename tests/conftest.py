@@ -12,8 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "transcripts_example"
 CODEBOOK = ROOT / "codebooks" / "partnership.yaml"
 DATA = Path(__file__).resolve().parent / "data"
-# ../shared next to the checkout; CASECODE_SHARED points elsewhere (e.g. from a second checkout).
-SHARED = Path(os.environ.get("CASECODE_SHARED") or ROOT.parent / "shared")
+SHARED = Path(os.environ.get("CASECODE_SHARED") or ROOT.parent / "shared")  # override where ../shared is elsewhere
 
 
 @pytest.fixture(scope="session")

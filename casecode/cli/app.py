@@ -6,11 +6,14 @@ from typing import Annotated
 
 import typer
 
+from casecode.cli import agree as agree_cli
 from casecode.cli import analysis as analysis_cli
 from casecode.cli import code as code_cli
 from casecode.cli import exchange as exchange_cli
 from casecode.cli import matrix as matrix_cli
 from casecode.cli import report as report_cli
+from casecode.cli import review as review_cli
+from casecode.cli.codebook import codebook_app
 from casecode.cli.common import STATE
 
 app = typer.Typer(
@@ -40,6 +43,10 @@ app.command("import")(exchange_cli.import_command)
 app.command("cooccur")(analysis_cli.cooccur_command)
 app.command("framework")(analysis_cli.framework_command)
 app.command("report")(report_cli.report_command)
+app.add_typer(codebook_app, name="codebook")
+app.command("agree")(agree_cli.agree_command)
+app.command("review")(review_cli.review_command)
+app.command("annotate")(review_cli.annotate_command)
 
 
 def main() -> None:

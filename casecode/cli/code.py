@@ -12,6 +12,9 @@ from casecode.cli.common import Encoding, Model, OutDir, console, err_console, h
 from casecode.load import DEFAULT_SPEAKER_PATTERN, ReadOptions, discover
 from casecode.run import code_corpus
 
+#: Exit code of a --keep-going run that wrote results but could not read or code some files.
+FAILED_EXIT_CODE = 3
+
 
 @handle_errors
 def code_command(
@@ -29,11 +32,16 @@ def code_command(
     exclude: Annotated[Optional[list[str]], typer.Option("--exclude", help="Glob of files to leave out (repeatable).")] = None,
     no_xlsx: Annotated[bool, typer.Option("--no-xlsx", help="Skip casecode.xlsx (faster on very large corpora).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    keep_going: Annotated[bool, typer.Option("--keep-going", "-k", help="Code the other files when one cannot be read or coded; list the failures in manifest.json and exit with code 3.")] = False,
 ) -> None:
     """Code TRANSCRIPTS with a codebook and write the results folder.
 
     Writes segments.csv (one row per coded segment and code, with the rule and the
     matched words), texts/, matrix.csv, casecode.xlsx and manifest.json.
+
+    Exit codes: 0 done; 1 error (nothing written); 3 done with --keep-going but some
+    files failed (listed on stderr and in manifest.json); 130 interrupted (the previous
+    results are left as they were).
 
     Example:
         casecode code transcripts_example --codebook codebooks/partnership.yaml --out results
@@ -48,9 +56,15 @@ def code_command(
         run = code_corpus(
             transcripts, codebook, out=out, cases=cases, case_from=case_from, model=model, options=options,  # type: ignore[arg-type]
             exclude=exclude or (), progress=lambda doc: bar.update(task, advance=1, description=doc.id), xlsx=not no_xlsx,
+            keep_going=keep_going,
         )
     if not quiet:
         n_docs, n_cases = len(run.documents), len({d.case for d in run.documents})
         console.print(f"coded {n_docs} documents in {n_cases} cases: {len(run.codings)} coded segments → {out}/")
         if run.corpus.ignored:
             console.print(f"left out {len(run.corpus.ignored)} file(s) (listed in manifest.json): " + ", ".join(p for p, _ in run.corpus.ignored[:5]))
+    if run.corpus.failed:
+        for _path, error in run.corpus.failed:
+            err_console.print(f"failed: {error}", markup=False, soft_wrap=True)
+        err_console.print(f"{len(run.corpus.failed)} file(s) failed and are not in the results (listed in manifest.json under 'failed')", markup=False, soft_wrap=True)
+        raise typer.Exit(FAILED_EXIT_CODE)

@@ -62,4 +62,4 @@ def _print_error(exc: CasecodeError) -> None:
 ResultsDir = Annotated[Path, typer.Argument(help="A results folder written by 'casecode code'.", show_default=False)]
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Folder to write the results into.")]
 Model = Annotated[str | None, typer.Option("--model", help="An installed spaCy pipeline to use instead of the blank English one (package name or path).")]
-Encoding = Annotated[str | None, typer.Option("--encoding", help="Text encoding of the transcripts (default: UTF-8, or as a byte-order mark says).")]
+Encoding = Annotated[str | None, typer.Option("--encoding", help="Text encoding of the transcripts (default: a byte-order mark, else UTF-8, else a detected cp1252/latin-1/cp1250).")]

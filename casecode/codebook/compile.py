@@ -8,7 +8,6 @@ code and rule that made it, so a coding can always say why it was made.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -17,6 +16,7 @@ from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from casecode.codebook.load import LoadedCodebook
+from casecode.codebook.saferegex import RegexTimeoutError, SafePattern
 from casecode.codebook.schema import Code, Rule
 from casecode.errors import CodebookError, PipelineError, Problem
 from casecode.nlp import missing_capability
@@ -51,9 +51,17 @@ class CodeSpec:
     rules: dict[str, Rule] = field(default_factory=dict)
 
 
-def compile_regex(pattern: str, *, case_sensitive: bool = False) -> re.Pattern[str]:
-    """Compile a codebook regex once (case-insensitive unless asked otherwise)."""
-    return re.compile(pattern, 0 if case_sensitive else re.IGNORECASE)
+def compile_regex(pattern: str, *, case_sensitive: bool = False, label: str = "regex") -> SafePattern:
+    """Compile a codebook regex once (case-insensitive unless asked otherwise).
+
+    The result runs on RE2 (linear time) where RE2 reads the pattern exactly as Python
+    does, and otherwise on the ``regex`` engine under a hard time limit; see
+    :mod:`casecode.codebook.saferegex`. Match offsets are code points.
+
+    >>> [m.span() for m in compile_regex(r"caf[ée]s?").finditer("Café 😀 cafes")]
+    [(0, 4), (7, 12)]
+    """
+    return SafePattern(pattern, case_sensitive=case_sensitive, label=label)
 
 
 def _pattern_attrs(rule: Rule) -> Iterator[str]:
@@ -115,7 +123,7 @@ class CompiledCodebook:
         self.phrase_matchers: dict[str, PhraseMatcher] = {}
         self.matcher: Matcher | None = None
         self.dep_matcher: DependencyMatcher | None = None
-        self.regexes: list[tuple[str, str, re.Pattern[str]]] = []
+        self.regexes: list[tuple[str, str, SafePattern]] = []
         phrase_jobs: dict[str, list[tuple[str, list[str]]]] = {}
         problems: list[Problem] = []
         locations = _rule_locations(book)
@@ -141,7 +149,7 @@ class CompiledCodebook:
                     phrase_jobs.setdefault(rule.near.match, []).append((key + SEP + "L", rule.near.left))
                     phrase_jobs.setdefault(rule.near.match, []).append((key + SEP + "R", rule.near.right))
                 elif rule.regex is not None:
-                    self.regexes.append((code.id, rule.id, compile_regex(rule.regex, case_sensitive=rule.case_sensitive)))
+                    self.regexes.append((code.id, rule.id, compile_regex(rule.regex, case_sensitive=rule.case_sensitive, label=f"{book.path} ({locations[(code.id, rule.id)]})")))
                 elif rule.pattern is not None:
                     if self.matcher is None:
                         self.matcher = Matcher(nlp.vocab, validate=True)
@@ -219,4 +227,4 @@ def compile_codebook(book: LoadedCodebook, nlp: Language, *, pipeline_name: str 
     return CompiledCodebook(book, nlp)
 
 
-__all__ = ["CompiledCodebook", "CodeSpec", "Hit", "compile_codebook", "compile_regex", "uses_lemmas"]
+__all__ = ["CompiledCodebook", "CodeSpec", "Hit", "RegexTimeoutError", "compile_codebook", "compile_regex", "uses_lemmas"]

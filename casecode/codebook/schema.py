@@ -15,6 +15,8 @@ Unit = Literal["sentence", "turn", "paragraph"]
 Negated = Literal["skip", "keep", "flag"]
 MatchAttr = Literal["lower", "lemma", "text"]
 IdStr = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", min_length=1, max_length=80)
+#: A REFI-QDA GUID kept from an imported .qdc file, so re-exporting keeps the other tool's ids.
+GuidStr = Field(None, pattern=r"^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$")
 
 RULE_KINDS = ("phrases", "regex", "pattern", "dependency", "near", "combination", "exclude")
 
@@ -106,6 +108,7 @@ class Code(Strict):
     examples: list[str] = []
     counter_examples: list[str] = []
     color: str | None = None
+    guid: str | None = GuidStr
     unit: Unit | None = None
     negated: Negated | None = None
     speakers: SpeakerFilter | None = None
@@ -126,6 +129,7 @@ class Theme(Strict):
     label: str = Field(min_length=1)
     description: str = ""
     color: str | None = None
+    guid: str | None = GuidStr
     codes: list[Code] = []
     themes: list["Theme"] = []
 

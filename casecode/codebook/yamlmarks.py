@@ -14,6 +14,7 @@ from casecode.errors import Problem
 
 Path = tuple[str | int, ...]
 MAX_NODES = 200_000
+MAX_CHARACTERS = 20_000_000
 PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"})
 
 
@@ -27,12 +28,21 @@ def load_with_lines(text: str, file: str) -> tuple[Any, dict[Path, int], list[Pr
 
     A syntax error returns ``(None, {}, [problem])``: nothing else can be checked then.
     """
-    loader = yaml.SafeLoader(text)
+    if len(text) > MAX_CHARACTERS:
+        return None, {}, [Problem(file, None, "", f"the YAML file has {len(text):,} characters (limit {MAX_CHARACTERS:,})", "split it, or check it is the right file")]
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # a control character (ReaderError)
+        return None, {}, [Problem(file, None, "", f"not readable YAML ({str(exc).splitlines()[0][:80]})", "save it as plain UTF-8 text without control characters")]
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         return None, {}, [Problem(file, line, "", f"YAML syntax error: {exc.problem}", "check indentation, and quote strings containing ': ' or '#'")]
+    except yaml.YAMLError as exc:  # e.g. a control character (ReaderError)
+        return None, {}, [Problem(file, None, "", f"not readable YAML ({type(exc).__name__}: {str(exc).splitlines()[0][:80]})", "save it as plain UTF-8 text")]
+    except RecursionError:
+        return None, {}, [Problem(file, None, "", "YAML nested too deeply", "a codebook needs only a few levels of nesting")]
     finally:
         loader.dispose()
     lines: dict[Path, int] = {}
@@ -44,6 +54,8 @@ def load_with_lines(text: str, file: str) -> tuple[Any, dict[Path, int], list[Pr
         data = _build(node, (), lines, problems, file, budget, loader)
     except _TooBig:
         return None, {}, [Problem(file, None, "", f"the document expands to more than {MAX_NODES:,} values (nested aliases?)", "remove the YAML aliases (*name) and write the values out")]
+    except RecursionError:
+        return None, {}, [Problem(file, None, "", "YAML nested too deeply (or aliases that refer to themselves)", "a codebook needs only a few levels of nesting")]
     return data, lines, problems
 
 

@@ -1,1 +1,1 @@
-"""Exchange formats shared with other qualitative-analysis tools (REFI-QDA)."""
+"""Exchange with other qualitative-analysis tools (REFI-QDA)."""

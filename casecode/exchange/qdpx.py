@@ -635,4 +635,4 @@ def import_qdpx(path: str | Path, out: str | Path, *, xlsx: bool = True) -> Resu
     from casecode.export.folder import write_results_folder
 
     results = read_qdpx(path)
-    return write_results_folder(results, Path(out), codebook_bytes=results.codebook.text.encode("utf-8"), xlsx=xlsx)
+    return write_results_folder(results, Path(out), codebook_bytes=results.codebook.text.encode("utf-8"), xlsx=xlsx, keep_manual=False)

@@ -1,7 +1,9 @@
 """Excel workbooks with xlsxwriter: frozen headers, filters, sensible widths, colour scales.
 
 Strings are always written as strings (never as formulas or links), so transcript text
-that starts with ``=`` cannot run in a spreadsheet.
+that starts with ``=`` cannot run in a spreadsheet; a string that begins with ``=``, ``+``,
+``-``, ``@``, tab or CR also gets Excel's quote prefix, so editing the cell keeps it text
+(see :mod:`casecode.export.safety`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from casecode.export.safety import is_formula_like
 from casecode.results import atomic_path
 
 FIXED_DATE = dt.datetime(2000, 1, 1)
@@ -40,13 +43,15 @@ class Workbook:
         self.wrap = self.book.add_format({"text_wrap": True, "valign": "top"})
         self.group = self.book.add_format({"bold": True, "bg_color": "#f3f3f3"})
         self.percent = self.book.add_format({"num_format": "0.0"})
+        self.quoted = self.book.add_format({"quote_prefix": True})
+        self.wrap_quoted = self.book.add_format({"text_wrap": True, "valign": "top", "quote_prefix": True})
 
     def table(self, name: str, frame: pd.DataFrame, *, heat: list[str] | None = None, wrap: tuple[str, ...] = (), number_format: Any = None, widths: dict[str, float] | None = None) -> Any:
         """Write a frame as a sheet: frozen header, autofilter, widths, optional colour scale."""
         sheet = self.book.add_worksheet(name[:31])
         columns = list(frame.columns)
         for col, header in enumerate(columns):
-            sheet.write_string(0, col, str(header), self.header)
+            sheet.write_string(0, col, str(header), self.header)  # headers are casecode's or the codebook's ids
         for row, values in enumerate(frame.itertuples(index=False, name=None), start=1):
             for col, value in enumerate(values):
                 fmt = self.wrap if columns[col] in wrap else (number_format if heat and columns[col] in heat else None)
@@ -57,7 +62,10 @@ class Workbook:
                 elif isinstance(value, (int, float)) and not isinstance(value, bool):
                     sheet.write_number(row, col, value, fmt)
                 else:
-                    sheet.write_string(row, col, str(value), fmt)
+                    text = str(value)
+                    if is_formula_like(text):
+                        fmt = self.wrap_quoted if fmt is self.wrap else self.quoted
+                    sheet.write_string(row, col, text, fmt)
         for col, header in enumerate(columns):
             width = (widths or {}).get(header) or _width(frame[header], header)
             sheet.set_column(col, col, width)

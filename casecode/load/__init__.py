@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Literal, Sequence
 
-from casecode.errors import CaseAssignmentError, TranscriptError
-from casecode.load import captions, docx, table, text  # noqa: F401  (register readers)
+from casecode.errors import CaseAssignmentError, CasecodeError, OptionError, TranscriptError
+from casecode.load import captions, docx, html, odt, pdf, rtf, spreadsheet, table, text  # noqa: F401  (register readers)
 from casecode.load.cases import MANIFEST_NAMES, CasesManifest, find_manifest, read_manifest
 from casecode.load.registry import DEFAULT_SPEAKER_PATTERN, READERS, RawDocument, ReadOptions, detect_turns, reader
 from casecode.load.text import split_front_matter
@@ -41,6 +41,7 @@ class Corpus:
     ignored: tuple[tuple[str, str], ...] = ()
     manifest: str | None = None
     case_labels: dict[str, str] = field(default_factory=dict)
+    failed: tuple[tuple[str, str], ...] = ()  # (path, error) of files left out by keep_going
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,13 @@ def read_document(path: str | Path, options: ReadOptions | None = None) -> list[
         raise TranscriptError(f"{path}: cannot read ({exc.strerror})", hint="check the file's permissions") from None
     if not data.strip():
         raise TranscriptError(f"{path}: the file is empty", hint="remove it from the inputs or add the transcript")
-    return READERS[path.suffix.lower()](path, data, options)
+    try:
+        return READERS[path.suffix.lower()](path, data, options)
+    except CasecodeError:
+        raise
+    except (Exception, RecursionError) as exc:  # a damaged file that a parser library chokes on
+        suffix = path.suffix.lower()
+        raise TranscriptError(f"{path}: not a readable {suffix} file ({type(exc).__name__})", hint=f"re-save or re-export it as {suffix}; if it opens elsewhere, please report it") from None
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -155,6 +162,14 @@ def _assign(found: _Found, raw: RawDocument, doc_id: str, manifest: CasesManifes
     return case_id, case_attrs, doc_attrs
 
 
+def check_document_id(doc_id: str, where: Path) -> str:
+    """Refuse ids that could escape the results folder's texts/ (they become file paths)."""
+    parts = doc_id.split("/")
+    if not doc_id or doc_id.startswith("/") or any(p in ("", ".", "..") for p in parts) or any(c in doc_id for c in "\\\x00"):
+        raise TranscriptError(f"{where}: document id {doc_id!r} is not a safe relative name", hint="ids may not be empty, contain '..' or '\\', or start with '/'; set a plain 'id:' in the front matter")
+    return doc_id
+
+
 def _scalar(value: Any) -> Any:
     # YAML turns 2011-06-14 into a date; keep attributes as plain JSON-able values.
     return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
@@ -167,6 +182,7 @@ def load_corpus(
     case_from: CaseFrom | None = None,
     options: ReadOptions | None = None,
     exclude: Iterable[str] = (),
+    keep_going: bool = False,
 ) -> Corpus:
     """Load transcripts (files or folders) into documents with cases and attributes.
 
@@ -177,6 +193,8 @@ def load_corpus(
         case_from: "folder" to take the case from each file's parent folder name.
         options: reader options (encoding, speaker pattern, CSV columns).
         exclude: glob patterns of files to leave out (listed as ignored).
+        keep_going: a file that cannot be read or given a case is listed in
+            ``Corpus.failed`` instead of stopping the load.
 
     Raises:
         TranscriptError, CaseAssignmentError, ManifestError.
@@ -198,30 +216,50 @@ def load_corpus(
         raise TranscriptError(f"{', '.join(map(str, paths))}: no transcripts found", hint=f"casecode reads {', '.join(sorted(READERS))}")
     documents: list[Document] = []
     seen: dict[str, str] = {}
+    failed: list[tuple[str, str]] = []
     for item in found:
-        data_hash = hashlib.sha256(item.path.read_bytes()).hexdigest()
-        base_id = item.path.relative_to(item.root).with_suffix("").as_posix()
-        for raw in read_document(item.path, options):
-            doc_id = str(raw.metadata.get("id") or base_id)
-            if raw.key:
-                doc_id = f"{doc_id}/{raw.key}"
-            if doc_id in seen:
-                raise TranscriptError(f"{item.path}: document id {doc_id!r} is also used by {seen[doc_id]}", hint="rename one file, or set a distinct 'id:' in its front matter")
-            seen[doc_id] = item.path.as_posix()
-            case_id, case_attrs, doc_attrs = _assign(item, raw, doc_id, manifest, case_from)
-            turns = raw.turns if raw.turns is not None else detect_turns(raw.text, pattern)
-            documents.append(
-                Document(
-                    id=doc_id,
-                    source=item.path.as_posix(),
-                    text=raw.text,
-                    case=case_id,
-                    format=item.path.suffix.lower().lstrip("."),
-                    sha256=data_hash,
-                    turns=turns,
-                    attributes={k: _scalar(v) for k, v in doc_attrs.items()},
-                    case_attributes={k: _scalar(v) for k, v in case_attrs.items()},
-                )
-            )
+        try:
+            documents.extend(_load_file(item, options, manifest, case_from, pattern, seen))
+        except OptionError:
+            raise
+        except CasecodeError as exc:
+            if not keep_going:
+                raise
+            failed.append((item.path.as_posix(), str(exc)))
+    if not documents:
+        raise TranscriptError(f"{', '.join(map(str, paths))}: none of the {len(found)} transcript(s) could be read", hint=f"the first error: {failed[0][1] if failed else 'none'}")
     labels = {c.id: c.label for c in manifest.cases} if manifest else {}
-    return Corpus(documents=tuple(documents), ignored=tuple(ignored), manifest=manifest_path.as_posix() if manifest_path else None, case_labels=labels)
+    return Corpus(documents=tuple(documents), ignored=tuple(ignored), manifest=manifest_path.as_posix() if manifest_path else None, case_labels=labels, failed=tuple(failed))
+
+
+def _load_file(item: _Found, options: ReadOptions, manifest: CasesManifest | None, case_from: CaseFrom | None, pattern: Any, seen: dict[str, str]) -> list[Document]:
+    """The documents in one file (all or none: an error leaves ``seen`` unchanged)."""
+    data_hash = hashlib.sha256(item.path.read_bytes()).hexdigest()
+    base_id = item.path.relative_to(item.root).with_suffix("").as_posix()
+    documents: list[Document] = []
+    ids: dict[str, str] = {}
+    for raw in read_document(item.path, options):
+        doc_id = str(raw.metadata.get("id") or base_id)
+        if raw.key:
+            doc_id = f"{doc_id}/{raw.key}"
+        check_document_id(doc_id, item.path)
+        if doc_id in seen or doc_id in ids:
+            raise TranscriptError(f"{item.path}: document id {doc_id!r} is also used by {seen.get(doc_id) or ids[doc_id]}", hint="rename one file, or set a distinct 'id:' in its front matter")
+        ids[doc_id] = item.path.as_posix()
+        case_id, case_attrs, doc_attrs = _assign(item, raw, doc_id, manifest, case_from)
+        turns = raw.turns if raw.turns is not None else detect_turns(raw.text, pattern)
+        documents.append(
+            Document(
+                id=doc_id,
+                source=item.path.as_posix(),
+                text=raw.text,
+                case=case_id,
+                format=item.path.suffix.lower().lstrip("."),
+                sha256=data_hash,
+                turns=turns,
+                attributes={k: _scalar(v) for k, v in doc_attrs.items()},
+                case_attributes={k: _scalar(v) for k, v in case_attrs.items()},
+            )
+        )
+    seen.update(ids)
+    return documents

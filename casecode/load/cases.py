@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
+from casecode.codebook.yamlmarks import load_with_lines
 from casecode.errors import ManifestError
 
 MANIFEST_NAMES = ("cases.yaml", "cases.yml", "cases.csv")
@@ -88,11 +88,12 @@ def read_manifest(path: Path) -> CasesManifest:
         raise ManifestError(f"{path}: byte offset {exc.start}: not valid UTF-8", hint="save the manifest as UTF-8") from None
     if path.suffix.lower() == ".csv":
         return _read_manifest_csv(path, raw)
-    try:
-        data = yaml.safe_load(raw) or {}
-    except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", -1) + 1
-        raise ManifestError(f"{path}:{line}: {getattr(exc, 'problem', None) or 'invalid YAML'}", hint="check indentation and quoting") from None
+    data, _lines, problems = load_with_lines(raw, str(path))
+    if problems:
+        problem = problems[0]
+        where = f"{path}:{problem.line}" if problem.line else str(path)
+        raise ManifestError(f"{where}: {problem.message}", hint=problem.hint or "check indentation and quoting")
+    data = data or {}
     if not isinstance(data, dict):
         raise ManifestError(f"{path}: the manifest must be a mapping with a 'cases' list", hint="see the README's 'Cases' section")
     unknown = set(data) - {"cases", "documents"}

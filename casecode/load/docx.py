@@ -1,7 +1,9 @@
 """Word (.docx) transcripts, read with python-docx.
 
 Paragraphs become blank-line separated paragraphs of the text; a two-cell table row
-(speaker | words) becomes a ``Speaker: words`` line, as some transcription services write.
+(speaker | words) becomes a ``Speaker: words`` line, as some transcription services write,
+and so does a paragraph that opens with a bold name and no colon. The archive is checked
+(zip-slip, zip bombs) and its XML parsed with defusedxml before python-docx reads it.
 """
 
 from __future__ import annotations
@@ -9,10 +11,33 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from casecode.errors import TranscriptError
+from casecode.load.markup import labelled_paragraph
 from casecode.load.normalise import normalise_text
 from casecode.load.registry import RawDocument, ReadOptions, reader, require_text
+from casecode.load.safexml import check_xml_members
+from casecode.load.safezip import open_zip
+
+
+def _is_bold(run: Any) -> bool:
+    """Bold directly, or through the run's character style and its base styles."""
+    if run.bold is not None:
+        return bool(run.bold)
+    style = run.style
+    while style is not None:
+        if style.font.bold is not None:
+            return bool(style.font.bold)
+        style = style.base_style
+    return False
+
+
+def _paragraph(paragraph: Any) -> str:
+    runs = [(run.text, _is_bold(run)) for run in paragraph.runs]
+    if not runs or "".join(t for t, _ in runs) != paragraph.text:
+        return str(paragraph.text)  # hyperlinks or fields outside the runs: keep the plain text
+    return labelled_paragraph(runs)
 
 
 def _blocks(document: object) -> list[str]:
@@ -28,7 +53,7 @@ def _blocks(document: object) -> list[str]:
                 else:
                     blocks.append(" ".join(c for c in cells if c))
         else:
-            blocks.append(item.text)
+            blocks.append(_paragraph(item))
     return [b.strip() for b in blocks if b.strip()]
 
 
@@ -37,6 +62,8 @@ def read_docx(path: Path, data: bytes, options: ReadOptions) -> list[RawDocument
     """Read a .docx; core properties (title, author) become document attributes."""
     import docx
 
+    with open_zip(data, path, kind=".docx") as archive:
+        check_xml_members(archive, path)
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:

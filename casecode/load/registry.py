@@ -80,11 +80,46 @@ def registered_suffixes() -> list[str]:
     return sorted(READERS)
 
 
+#: Single-byte encodings that detection may choose when a file is not UTF-8.
+LEGACY_ENCODINGS = ("cp1252", "latin_1", "iso8859_15", "cp1250")
+_ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
+
+
+def _plausible(text: str) -> bool:
+    """No control characters (C0 beyond white space, C1) that no text file contains."""
+    return not any((ch < " " or "\x7f" <= ch <= "\x9f") and ch not in _ALLOWED_CONTROLS for ch in text)
+
+
+def detect_legacy(data: bytes) -> str | None:
+    """The legacy single-byte encoding ``data`` is most likely in, or None.
+
+    charset-normalizer ranks the candidates in :data:`LEGACY_ENCODINGS` by how chaotic and
+    how coherent the decoded text is; ties go to the earlier candidate (cp1252). The
+    choice must decode every byte strictly and give no control characters (a latin-1
+    reading of bytes 0x80-0x9f gives C1 controls: those bytes are not latin-1 text).
+    """
+    from charset_normalizer import from_bytes
+
+    order = {name: index for index, name in enumerate(LEGACY_ENCODINGS)}
+    # ties (common on short texts) go to the earlier candidate: Windows-1252 first
+    ranked = sorted(from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)), key=lambda m: (round(m.chaos, 3), -round(m.coherence, 3), order.get(m.encoding, 99)))
+    for match in ranked:
+        try:
+            text = data.decode(match.encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if _plausible(text):
+            return str(match.encoding)
+    return None
+
+
 def decode(data: bytes, path: Path, encoding: str | None) -> str:
     """Decode transcript bytes strictly and normalise them.
 
-    Without ``encoding``: a UTF-8 or UTF-16 byte-order mark decides; otherwise UTF-8.
-    Undecodable bytes are an error naming the byte offset, never replaced silently.
+    Without ``encoding``: a UTF-8 or UTF-16 byte-order mark decides; otherwise UTF-8, and
+    if the bytes are not UTF-8, a legacy single-byte encoding (cp1252, latin-1, ...) when
+    detection is confident. NUL bytes outside UTF-16 mean a binary file. Undecodable bytes
+    are an error naming the byte offset, never replaced silently.
     """
     if encoding is None:
         if data.startswith(b"\xef\xbb\xbf"):
@@ -93,6 +128,15 @@ def decode(data: bytes, path: Path, encoding: str | None) -> str:
             encoding = "utf-16"
         else:
             encoding = "utf-8"
+            if (nul := data.find(b"\x00")) >= 0:
+                raise TranscriptEncodingError(
+                    f"{path}: byte offset {nul}: a NUL byte — this is a binary file or UTF-16 without a byte-order mark",
+                    hint="give it its real extension, or pass --encoding utf-16-le / utf-16-be",
+                )
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                encoding = detect_legacy(data) or "utf-8"
         hint = "pass --encoding (e.g. --encoding cp1252 for Windows files, latin-1, utf-16)"
     else:
         hint = "check --encoding; the file may be in another encoding"

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from casecode.codebook.yamlmarks import load_with_lines
 from casecode.errors import TranscriptError
 from casecode.load.registry import RawDocument, ReadOptions, decode, reader, require_text
 
@@ -23,12 +22,13 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
             break
     else:
         raise TranscriptError(f"{path}:1: front matter opened with '---' is never closed", hint="end it with a line '---'")
-    try:
-        metadata = yaml.safe_load(header) if header.strip() else {}
-    except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", 0) + 2
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise TranscriptError(f"{path}:{line}: front matter: {problem}", hint="quote values that contain ':' or '#'") from None
+    metadata, _lines, problems = load_with_lines(header, str(path)) if header.strip() else ({}, {}, [])
+    if problems:
+        problem = problems[0]
+        line = (problem.line or 0) + 1  # the header starts on the file's second line
+        raise TranscriptError(f"{path}:{line}: front matter: {problem.message}", hint=problem.hint or "quote values that contain ':' or '#'")
+    if metadata is None:
+        metadata = {}
     if not isinstance(metadata, dict):
         raise TranscriptError(f"{path}:2: front matter must be 'key: value' lines", hint="e.g. 'case: housing_mergers_england'")
     return {str(k): v for k, v in metadata.items()}, body

@@ -94,7 +94,7 @@ def test_bad_codebook_is_one_line_per_problem_no_traceback(tmp_path: Path) -> No
 
 def test_undecodable_transcript_names_file_and_offset(tmp_path: Path, mini_codebook: Path) -> None:
     (tmp_path / "t").mkdir()
-    (tmp_path / "t" / "a.txt").write_bytes(b"R1: caf\xe9")
+    (tmp_path / "t" / "a.txt").write_bytes(b"R1: caf\x81")  # not UTF-8, and no legacy encoding fits
     result = runner.invoke(app, ["code", str(tmp_path / "t"), "--codebook", str(mini_codebook), "--case-from", "folder", "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
     assert "a.txt: byte offset 7" in result.output and "--encoding" in result.output

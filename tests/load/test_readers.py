@@ -109,10 +109,12 @@ def test_docx_bold_speaker_paragraphs(tmp_path: Path) -> None:
 
 def test_undecodable_bytes_name_the_byte_offset(tmp_path: Path) -> None:
     path = tmp_path / "legacy.txt"
-    path.write_bytes(b"case notes: caf\xe9 culture")
+    path.write_bytes(b"case notes: caf\x81 culture")  # 0x81 is no character in cp1252 (nor text in latin-1)
     with pytest.raises(TranscriptEncodingError, match=r"legacy\.txt: byte offset 15") as info:
         read_document(path)
     assert "--encoding" in str(info.value)
+    path.write_bytes(b"case notes: caf\xe9 culture")  # detected as Windows-1252
+    assert read_document(path)[0].text.endswith("café culture")
     [raw] = read_document(path, ReadOptions(encoding="cp1252"))
     assert raw.text.endswith("café culture")
 
