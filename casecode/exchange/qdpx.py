@@ -14,7 +14,9 @@ and ``sources/`` with each document as UTF-8 plain text. What casecode writes:
 - ``<Description>`` of the project: the codebook YAML exactly as used.
 
 GUIDs are UUID-5 values of casecode's ids and zip entries have fixed timestamps, so the
-same results folder always gives the same bytes. XML is parsed with defusedxml.
+same results folder always gives the same bytes. Archives are checked for zip-slip and
+zip bombs, and XML is parsed with defusedxml (``casecode.load.safezip``,
+``casecode.load.safexml``) before anything is read.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from casecode.codebook.load import LoadedCodebook, parse_codebook
 from casecode.codebook.schema import Codebook
 from casecode.errors import CasecodeError, CodebookError
 from casecode.load.registry import DEFAULT_SPEAKER_PATTERN, detect_turns
+from casecode.load.safexml import parse_xml
+from casecode.load.safezip import open_zip, read_member
 from casecode.results import SEGMENT_COLUMNS, UNIT_COLUMNS, Results, read_results, write_bytes
 
 NS = "urn:QDA-XML:project:1.0"
@@ -386,11 +390,9 @@ def _source_text(archive: zipfile.ZipFile, element: ET.Element, where: str, warn
     path = element.get("plainTextPath")
     if path and path.startswith("internal://"):
         member = f"sources/{path[len('internal://'):]}"
-        try:
-            raw = archive.read(member)
-        except KeyError:
-            raise QdpxError(f"{where}: {member} is named by source {element.get('name')!r} but is not in the archive", hint="export the project again from the other tool") from None
-        return raw.decode("utf-8-sig", errors="replace")
+        if member not in archive.namelist():
+            raise QdpxError(f"{where}: {member} is named by source {element.get('name')!r} but is not in the archive", hint="export the project again from the other tool")
+        return read_member(archive, member, where).decode("utf-8-sig", errors="replace")
     inline = element.find(f"{Q}PlainTextContent")
     if inline is not None:
         return inline.text or ""
@@ -474,35 +476,23 @@ def read_qdpx(path: str | Path) -> Results:
     Raises:
         QdpxError: the file is not a readable project (names the file and what is wrong).
     """
-    from defusedxml import ElementTree as SafeET
-    from defusedxml.common import DefusedXmlException
-
     path = Path(path)
     where = str(path)
     try:
         raw = path.read_bytes()
-        archive = zipfile.ZipFile(io.BytesIO(raw))
     except FileNotFoundError:
         raise QdpxError(f"{where}: no such file", hint="check the path to the .qdpx project") from None
-    except zipfile.BadZipFile:
-        raise QdpxError(f"{where}: not a zip archive", hint="a .qdpx project is a zip with project.qde; export it again") from None
-    try:
-        xml = archive.read("project.qde")
-    except KeyError:
-        raise QdpxError(f"{where}: no project.qde inside", hint="a .qdpx project is a zip with project.qde and sources/") from None
-    try:
-        root = SafeET.fromstring(xml)
-    except DefusedXmlException as exc:
-        raise QdpxError(f"{where}: project.qde uses forbidden XML features ({type(exc).__name__})", hint="remove DTD entities from the project") from None
-    except ET.ParseError as exc:
-        line, column = exc.position
-        raise QdpxError(f"{where}: project.qde:{line}:{column}: malformed XML", hint="export the project again") from None
+    archive = open_zip(raw, where, kind="REFI-QDA project (.qdpx)")  # zip-slip / zip-bomb checks
+    if "project.qde" not in archive.namelist():
+        raise QdpxError(f"{where}: no project.qde inside", hint="a .qdpx project is a zip with project.qde and sources/")
+    root = parse_xml(read_member(archive, "project.qde", where), where, "project.qde")  # defusedxml: no DTDs or entities
     if root.tag != f"{Q}Project":
         raise QdpxError(f"{where}: project.qde's root is {root.tag!r}, not a REFI-QDA Project", hint=f"expected namespace {NS}")
 
     warnings: list[str] = []
     project_name = root.get("name", "") or path.stem
-    nodes = _code_nodes(root.find(f"{Q}CodeBook/{Q}Codes") or ET.Element("Codes"))
+    codes_element = root.find(f"{Q}CodeBook/{Q}Codes")
+    nodes = _code_nodes(codes_element if codes_element is not None else ET.Element("Codes"))
     tree = _map_tree(nodes, project_name)
     embedded = _embedded_codebook(root, where)
     if embedded is not None:

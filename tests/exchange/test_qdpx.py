@@ -12,6 +12,7 @@ from defusedxml import ElementTree as SafeET
 from typer.testing import CliRunner
 
 from casecode.cli.app import app
+from casecode.errors import CasecodeError
 from casecode.exchange.qdpx import NS, QdpxError, import_qdpx, qdpx_bytes, read_qdpx, write_qdpx
 from casecode.results import read_results
 
@@ -108,7 +109,7 @@ def test_cli_unknown_format(example_run, tmp_path):
 def test_not_a_zip_is_a_clear_error(tmp_path):
     bad = tmp_path / "bad.qdpx"
     bad.write_text("hello", encoding="utf-8")
-    with pytest.raises(QdpxError, match="bad.qdpx: not a zip archive"):
+    with pytest.raises(CasecodeError, match="bad.qdpx: not a readable REFI-QDA project"):
         read_qdpx(bad)
 
 
@@ -117,7 +118,25 @@ def test_entity_expansion_is_refused(tmp_path):
     path = tmp_path / "bomb.qdpx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("project.qde", bomb)
-    with pytest.raises(QdpxError, match="forbidden XML"):
+    with pytest.raises(CasecodeError, match=r"bomb.qdpx \(project.qde\): XML declares a DTD or entities"):
+        read_qdpx(path)
+
+
+def test_zip_slip_member_is_refused(tmp_path):
+    path = tmp_path / "slip.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", f'<Project xmlns="{NS}" name="x"/>')
+        archive.writestr("../../evil.txt", "x")
+    with pytest.raises(CasecodeError, match="slip.qdpx"):
+        read_qdpx(path)
+
+
+def test_missing_source_text_names_the_member(tmp_path):
+    path = tmp_path / "nosrc.qdpx"
+    xml = f'<Project xmlns="{NS}" name="x"><Sources><TextSource guid="00000000-0000-0000-0000-0000000000a1" name="A" plainTextPath="internal://a.txt"/></Sources></Project>'
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", xml)
+    with pytest.raises(QdpxError, match="sources/a.txt is named by source 'A' but is not in the archive"):
         read_qdpx(path)
 
 
