@@ -29,9 +29,10 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -42,7 +43,13 @@ from casecode.errors import CasecodeError, CodebookError
 from casecode.load.registry import DEFAULT_SPEAKER_PATTERN, detect_turns
 from casecode.load.safexml import parse_xml
 from casecode.load.safezip import open_zip, read_member
-from casecode.results import SEGMENT_COLUMNS, UNIT_COLUMNS, Results, read_results, write_bytes
+from casecode.results import (
+    SEGMENT_COLUMNS,
+    UNIT_COLUMNS,
+    Results,
+    read_results,
+    write_bytes,
+)
 
 NS = "urn:QDA-XML:project:1.0"
 Q = f"{{{NS}}}"
@@ -273,7 +280,7 @@ class _CodeNode:
     codable: bool
     description: str
     color: str | None
-    children: list["_CodeNode"] = field(default_factory=list)
+    children: list[_CodeNode] = field(default_factory=list)
 
     @property
     def marked_id(self) -> str | None:

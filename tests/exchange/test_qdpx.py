@@ -13,7 +13,14 @@ from typer.testing import CliRunner
 
 from casecode.cli.app import app
 from casecode.errors import CasecodeError
-from casecode.exchange.qdpx import NS, QdpxError, import_qdpx, qdpx_bytes, read_qdpx, write_qdpx
+from casecode.exchange.qdpx import (
+    NS,
+    QdpxError,
+    import_qdpx,
+    qdpx_bytes,
+    read_qdpx,
+    write_qdpx,
+)
 from casecode.results import read_results
 
 Q = f"{{{NS}}}"

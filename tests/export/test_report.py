@@ -13,7 +13,7 @@ from casecode.export.report import report_data, report_html, rule_summary
 
 
 def _data(page: str) -> dict:
-    raw = re.search(r'<script type="application/json" id="casecode-data">(.*?)</script>', page, re.S).group(1)
+    raw = re.search(r'<script type="application/json" id="casecode-data">(.*?)</script>', page, re.DOTALL).group(1)
     return json.loads(raw)
 
 
