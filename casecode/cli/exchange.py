@@ -8,12 +8,14 @@ from typing import Annotated
 
 import typer
 
+from casecode.cli.analysis import ReviewedOnly, load_results
 from casecode.cli.common import ResultsDir, console, err_console, handle_errors
 from casecode.errors import OptionError
 from casecode.exchange.qdpx import import_qdpx, write_qdpx
+from casecode.results import Results
 
-# Writers by --to name: each takes (results folder, target path).
-EXPORTERS: dict[str, Callable[[Path, Path], Path]] = {"qdpx": write_qdpx}
+# Writers by --to name: each takes (results, target path).
+EXPORTERS: dict[str, Callable[[Results, Path], Path]] = {"qdpx": write_qdpx}
 
 
 @handle_errors
@@ -21,6 +23,7 @@ def export_command(
     results_dir: ResultsDir,
     to: Annotated[str, typer.Option("--to", help=f"Format: {', '.join(EXPORTERS)}.")] = "qdpx",
     out: Annotated[Path, typer.Option("--out", "-o", help="The file to write.")] = Path("study.qdpx"),
+    reviewed_only: ReviewedOnly = False,
 ) -> None:
     """Export a results folder for other tools (REFI-QDA .qdpx for NVivo, ATLAS.ti, MAXQDA, QualCoder).
 
@@ -29,7 +32,7 @@ def export_command(
     """
     if to not in EXPORTERS:
         raise OptionError(f"--to {to}: unknown format", hint=f"choose one of {', '.join(EXPORTERS)}")
-    target = EXPORTERS[to](results_dir, out)
+    target = EXPORTERS[to](load_results(results_dir, reviewed_only), out)
     console.print(f"wrote {target}", style="dim")
 
 

@@ -22,6 +22,7 @@ zip bombs, and XML is parsed with defusedxml (``casecode.load.safezip``,
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import hashlib
 import io
 import json
@@ -213,7 +214,7 @@ def project_xml(results: Results, *, source_paths: dict[str, str]) -> bytes:
             "guid": guid("source", doc), "name": doc, "plainTextPath": f"internal://{source_paths[doc]}", "creatingUser": user,
         })
         for row in by_document.get(doc, []):
-            key = f"{doc}:{row.start}:{row.end}:{row.code}"
+            key = f"{doc}:{row.start}:{row.end}:{row.code}" + ("" if row.origin == "auto" else f":{row.origin}")
             selection = _sub(source, "PlainTextSelection", {
                 "guid": guid("selection", key), "name": row.code,
                 "startPosition": str(int(row.start)), "endPosition": str(int(row.end)), "creatingUser": user,
@@ -247,10 +248,10 @@ def qdpx_bytes(results: Results) -> bytes:
     """The whole ``.qdpx`` zip for a results folder, as bytes (deterministic)."""
     documents = results.documents["document"].tolist()
     paths = {doc: f"{guid('source', doc)}.txt" for doc in documents}
-    duplicated = results.segments.duplicated(["document", "start", "end", "code"])
+    # a recode in review can land on a code the segment already has: one selection is enough
+    duplicated = results.segments.duplicated(["document", "start", "end", "code", "origin"])
     if duplicated.any():
-        row = results.segments[duplicated].iloc[0]
-        raise QdpxError(f"{results.folder}/segments.csv: code {row['code']} appears twice on {row['document']} {row['start']}-{row['end']}", hint="re-run 'casecode code' to rewrite the table")
+        results = dataclasses.replace(results, segments=results.segments[~duplicated].reset_index(drop=True))
     entries = [("project.qde", project_xml(results, source_paths=paths))]
     for doc in sorted(documents, key=lambda d: paths[d]):
         entries.append((f"sources/{paths[doc]}", results.text(doc).encode("utf-8")))

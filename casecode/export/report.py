@@ -167,8 +167,11 @@ def _table_html(frame: Any) -> str:
     return f'<table class="plain"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def report_html(results: Results) -> str:
-    """The whole report as one HTML string (deterministic for a given results folder)."""
+def report_html(results: Results, *, note: str = "") -> str:
+    """The whole report as one HTML string (deterministic for a given results folder).
+
+    ``note`` is shown under the title (e.g. "reviewed codings only").
+    """
     book = results.codebook.model
     data = report_data(results)
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -192,7 +195,7 @@ def report_html(results: Results) -> str:
 <body>
 <header>
 <h1>{_e(book.name)} <small style="font-weight:400;color:#5b6472">codebook {_e(book.version)}</small></h1>
-<p>{counts}</p>
+<p>{counts}{" · " + _e(note) if note else ""}</p>
 <nav><a href="#matrix">Matrix</a><a href="#cases">Cases</a><a href="#pairs">Co-occurrence</a><a href="#codebook">Codebook</a><a href="#manifest">Run manifest</a></nav>
 </header>
 <main>
@@ -234,7 +237,7 @@ def report_html(results: Results) -> str:
 """
 
 
-def write_report(results: Results | str | Path, target: str | Path) -> Path:
+def write_report(results: Results | str | Path, target: str | Path, *, note: str = "") -> Path:
     """Write the self-contained HTML report.
 
     Example:
@@ -243,5 +246,5 @@ def write_report(results: Results | str | Path, target: str | Path) -> Path:
     if not isinstance(results, Results):
         results = read_results(results)
     target = Path(target)
-    write_text(target, report_html(results))
+    write_text(target, report_html(results, note=note))
     return target
