@@ -85,7 +85,11 @@ def write_framework_xlsx(matrix: FrameworkMatrix, target: str | Path) -> Path:
 
 
 def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("*", "\\*")
+    """Transcript text as inert Markdown: no table breaks, emphasis, links or raw HTML."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for char in "\\`*_[]|":
+        text = text.replace(char, "\\" + char)
+    return " ".join(text.split())
 
 
 def _md_cell(cell: FrameworkCell) -> str:

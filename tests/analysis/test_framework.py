@@ -74,7 +74,7 @@ def test_markdown_has_a_table_per_theme(example_results):
     for line in text.splitlines():
         if line.startswith("| ") and "housing_mergers_england" in line:
             assert line.count(" | ") >= 1 and "\n" not in line
-    assert "— *housing_mergers/" in text
+    assert "— *housing\\_mergers/" in text
 
 
 def test_cli_framework(results_copy):
@@ -84,3 +84,10 @@ def test_cli_framework(results_copy):
     assert (results_copy / "framework_respondent.md").read_text(encoding="utf-8").startswith("# ")
     bad = CliRunner().invoke(app, ["framework", str(results_copy), "-o", str(results_copy / "x.txt")])
     assert bad.exit_code == 1 and "unknown suffix" in bad.output
+
+
+def test_markdown_cells_are_inert():
+    from casecode.export.framework import _md
+
+    assert _md("a | b") == "a \\| b"
+    assert _md("<script>x</script> *bold* [link](http://x)\nnext") == "&lt;script&gt;x&lt;/script&gt; \\*bold\\* \\[link\\](http://x) next"
