@@ -71,9 +71,14 @@ def test_markdown_has_a_table_per_theme(example_results):
     text = framework_markdown(fm)
     themes = {t for t, _, _ in fm.codes}
     assert text.count("\n## ") == len(themes)
-    for line in text.splitlines():
-        if line.startswith("| ") and "housing_mergers_england" in line:
-            assert line.count(" | ") >= 1 and "\n" not in line
+    from casecode.export.framework import _md
+
+    label = _md(fm.row_labels[fm.rows[0]])
+    rows = [line for line in text.splitlines() if line.startswith(f"| {label} |")]
+    assert len(rows) == len(themes)  # one row per table, each on one line
+    for line, theme in zip(rows, dict.fromkeys(t for t, _, _ in fm.codes)):
+        codes = [c for t, c, _ in fm.codes if t == theme]
+        assert line.count(" | ") == len(codes)
     assert "— *housing\\_mergers/" in text
 
 
