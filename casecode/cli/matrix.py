@@ -14,7 +14,7 @@ from casecode.analysis.matrix import MEASURES, build_matrix, flat
 from casecode.cli.common import ResultsDir, console, err_console, handle_errors
 from casecode.cli.heatmap import heatmap
 from casecode.errors import OptionError
-from casecode.export.xlsx import write_workbook
+from casecode.export.matrix_xlsx import write_matrix_xlsx
 from casecode.results import combine_results, read_results, write_csv
 from casecode.review.decisions import review_status
 from casecode.review.decisions import reviewed_only as reviewed_only_results
@@ -86,8 +86,7 @@ def matrix_command(
     targets = [out] if out else [results_dir / f"{stem}.csv", results_dir / f"{stem}.xlsx"]
     for target in targets:
         if target.suffix.lower() == ".xlsx":
-            values = [c for c in frame.columns if c not in ("theme", "code", "label")]
-            write_workbook(target, [(f"{measure} by {by}"[:31], frame, {"heat": values[:-1] or values, "widths": {"label": 36, "theme": 22, "code": 26}})])
+            write_matrix_xlsx(matrix, target, sheet=f"{measure} by {by}")
         else:
             write_csv(target, frame)
     console.print("wrote " + ", ".join(str(t) for t in targets), style="dim")

@@ -53,3 +53,22 @@ def test_cli_heatmap(example_run):
     lines = result.output.splitlines()
     assert max(len(line) for line in lines) <= 80
     assert "respondents with the code by case × role" in result.output
+
+
+def test_matrix_xlsx_groups_codes_under_theme_rows(example_results, tmp_path):
+    import pytest
+
+    openpyxl = pytest.importorskip("openpyxl", reason="openpyxl (test extra) is not installed")
+    from casecode.analysis.matrix import THEME_ROW
+    from casecode.export.matrix_xlsx import write_matrix_xlsx
+
+    matrix = build_matrix(example_results, by="case", subtotals=True)
+    target = write_matrix_xlsx(matrix, tmp_path / "m.xlsx")
+    sheet = openpyxl.load_workbook(target).active
+    codes = [sheet.cell(r, 2).value for r in range(2, sheet.max_row + 1)]
+    assert codes == [key[1] for key in matrix.index]
+    for r, code in enumerate(codes, start=2):
+        level = sheet.row_dimensions[r].outline_level
+        assert level == (0 if code == THEME_ROW else 1)
+    first_theme = codes.index(THEME_ROW) + 2
+    assert sheet.cell(first_theme, 2).font.b
