@@ -443,10 +443,15 @@ def _row_data(description: str) -> dict[str, Any] | None:
     return None
 
 
+# NVivo writes its placeholder attribute choices as values; they mean "no value".
+NO_VALUE = {"unassigned", "not applicable"}
+
+
 def _value_of(element: ET.Element) -> str:
     for child in element:
         if child.tag != f"{Q}VariableRef":
-            return (child.text or "").strip()
+            value = (child.text or "").strip()
+            return "" if value.lower() in NO_VALUE else value
     return ""
 
 

@@ -156,6 +156,21 @@ def _foreign_project(tmp_path: Path) -> Path:
   </Code>
   <Code guid="00000000-0000-0000-0000-000000000003" name="Money" isCodable="true" color="#f00"/>
  </Codes></CodeBook>
+ <Variables>
+  <Variable guid="00000000-0000-0000-0000-0000000000d1" name="Sector" typeOfVariable="Text"/>
+  <Variable guid="00000000-0000-0000-0000-0000000000d2" name="Staff" typeOfVariable="Integer"/>
+ </Variables>
+ <Cases>
+  <Case guid="00000000-0000-0000-0000-0000000000e1" name="Site A">
+   <VariableValue><VariableRef targetGUID="00000000-0000-0000-0000-0000000000d1"/><TextValue>Housing</TextValue></VariableValue>
+   <VariableValue><VariableRef targetGUID="00000000-0000-0000-0000-0000000000d2"/><IntegerValue>40</IntegerValue></VariableValue>
+   <SourceRef targetGUID="00000000-0000-0000-0000-0000000000a1"/>
+  </Case>
+  <Case guid="00000000-0000-0000-0000-0000000000e2" name="Site B">
+   <VariableValue><VariableRef targetGUID="00000000-0000-0000-0000-0000000000d1"/><TextValue>Unassigned</TextValue></VariableValue>
+   <SourceRef targetGUID="00000000-0000-0000-0000-0000000000a2"/>
+  </Case>
+ </Cases>
  <Sources>
   <TextSource guid="00000000-0000-0000-0000-0000000000a1" name="Interview one" plainTextPath="internal://a1.txt">
    <PlainTextSelection guid="00000000-0000-0000-0000-0000000000b1" startPosition="26" endPosition="31">
@@ -198,7 +213,11 @@ def test_foreign_project_maps_code_tree_and_selections(tmp_path):
     assert any("PictureSource 'Photo' left out" in w for w in results.manifest["imported"]["warnings"])
     assert seg["theme"].tolist() == ["codes", "Trust", "codes"]
     assert any("outside the text" in w for w in results.manifest["imported"]["warnings"])
-    assert results.documents["case"].tolist() == ["Interview one", "Notes"]
+    assert results.documents["case"].tolist() == ["Site A", "Site B"]
+    cases = results.cases.set_index("case")
+    assert cases.loc["Site A", "Sector"] == "Housing" and cases.loc["Site A", "Staff"] == "40"
+    assert cases.loc["Site B", "Sector"] == ""  # NVivo's "Unassigned" means no value
+    assert cases.loc["Site A", "label"] == "Site A"
 
 
 def test_nvivo_project_imports(shared_dir, tmp_path):
