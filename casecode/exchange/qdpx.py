@@ -179,11 +179,9 @@ def project_xml(results: Results, *, source_paths: dict[str, str]) -> bytes:
     case_attrs = _attribute_columns(cases, FIXED_CASE_COLUMNS)
     doc_attrs = _attribute_columns(documents, FIXED_DOCUMENT_COLUMNS)
     types: dict[str, str] = {}
-    for name in case_attrs:
-        types[name] = _variable_type(cases[name].astype(str).tolist())
-    for name in doc_attrs:
-        if name not in types:
-            types[name] = _variable_type(documents[name].astype(str).tolist())
+    for name in dict.fromkeys(case_attrs + doc_attrs):  # one Variable per name, typed over all its values
+        values = (cases[name].astype(str).tolist() if name in case_attrs else []) + (documents[name].astype(str).tolist() if name in doc_attrs else [])
+        types[name] = _variable_type(values)
     if types:
         variables = _sub(root, "Variables")
         for name, kind in types.items():

@@ -274,3 +274,19 @@ def test_imported_foreign_project_exports_valid_qdpx(shared_dir, tmp_path):
     again = tmp_path / "again.qdpx"
     again.write_bytes(data)
     pd.testing.assert_frame_equal(read_qdpx(again).segments, results.segments)
+
+
+def test_attribute_on_cases_and_documents_gets_one_type(example_results, shared_dir, tmp_path):
+    xmlschema = pytest.importorskip("xmlschema", reason="xmlschema (test extra) is not installed")
+    import dataclasses
+
+    cases = example_results.cases.assign(wave="1")
+    documents = example_results.documents.assign(wave="pilot")
+    results = dataclasses.replace(example_results, cases=cases, documents=documents)
+    with zipfile.ZipFile(io.BytesIO(qdpx_bytes(results))) as archive:
+        xml = archive.read("project.qde")
+    root = SafeET.fromstring(xml)
+    waves = [v for v in root.iter(f"{Q}Variable") if v.get("name") == "wave"]
+    assert len(waves) == 1 and waves[0].get("typeOfVariable") == "Text"
+    schema = xmlschema.XMLSchema(str(shared_dir / "refi-qda" / "Project.xsd"))
+    assert list(schema.iter_errors(io.BytesIO(xml))) == []
