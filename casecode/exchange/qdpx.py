@@ -22,6 +22,7 @@ zip bombs, and XML is parsed with defusedxml (``casecode.load.safezip``,
 from __future__ import annotations
 
 import bisect
+import datetime
 import dataclasses
 import hashlib
 import io
@@ -96,9 +97,17 @@ def _variable_type(values: list[str]) -> str:
         return "Integer"
     if all(re.fullmatch(r"-?\d+\.\d+", v) for v in present):
         return "Float"
-    if all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) for v in present):
+    if all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) and _is_date(v) for v in present):
         return "Date"
     return "Text"
+
+
+def _is_date(value: str) -> bool:
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _variable_value(parent: ET.Element, name: str, kind: str, value: str) -> None:

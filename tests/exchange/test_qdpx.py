@@ -290,3 +290,13 @@ def test_attribute_on_cases_and_documents_gets_one_type(example_results, shared_
     assert len(waves) == 1 and waves[0].get("typeOfVariable") == "Text"
     schema = xmlschema.XMLSchema(str(shared_dir / "refi-qda" / "Project.xsd"))
     assert list(schema.iter_errors(io.BytesIO(xml))) == []
+
+
+def test_variable_types():
+    from casecode.exchange.qdpx import _variable_type
+
+    assert _variable_type(["2011-06-14", ""]) == "Date"
+    assert _variable_type(["2011-13-45"]) == "Text"  # not a real date: xsd:date would reject it
+    assert _variable_type(["3", "40"]) == "Integer"
+    assert _variable_type(["3.5", "4.0"]) == "Float"
+    assert _variable_type(["3", "x"]) == "Text"
