@@ -25,6 +25,15 @@ def test_cells_count_segments_and_excerpts_are_tagged(example_results):
             assert shown and any(shown in m for m in rows.loc[rows["document"] == e.document, "matched"])
 
 
+def test_frame_is_rows_by_codes(example_results):
+    fm = framework_matrix(example_results, rows="case", excerpts=1)
+    frame = fm.frame()
+    assert frame.shape == (len(fm.rows), len(fm.codes) + 1)
+    code = fm.codes[0][1]
+    cell = fm.cells[(fm.rows[0], code)]
+    assert frame.loc[0, code] == ("" if not cell.count else f"{cell.count} segment{'s' if cell.count != 1 else ''}\n\n“{cell.excerpts[0].text}” — {cell.excerpts[0].tag}")
+
+
 def test_excerpts_spread_over_respondents(example_results):
     fm = framework_matrix(example_results, rows="case", excerpts=3)
     seg = example_results.segments
