@@ -9,7 +9,7 @@ Which excerpts are "representative" is decided without re-running any matching:
 1. excerpts where more of the code's rules fired come first (more evidence for the code);
 2. the picks are spread over documents and speakers (round robin), so one talkative
    respondent does not fill the cell;
-3. then excerpts of a readable length (40-400 characters) before very short or very
+3. then excerpts of a readable length (40-300 characters) before very short or very
    long ones, then in transcript order.
 
 Negated codings (``negated`` is true) are used only when there is nothing else.
@@ -29,7 +29,7 @@ from casecode.results import Results
 
 Rows = Literal["case", "respondent"]
 ROWS = ("case", "respondent")
-MAX_EXCERPT = 400
+MAX_EXCERPT = 300  # three excerpts this long still fit the tallest xlsx row (409 pt)
 
 
 @dataclass(frozen=True)
