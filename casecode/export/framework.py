@@ -80,6 +80,13 @@ def write_framework_xlsx(matrix: FrameworkMatrix, target: str | Path) -> Path:
                 lines = max(lines, _lines(text, CODE_WIDTH))
             sheet.set_row(r, min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines + 4))
         sheet.freeze_panes(2, 1)
+        # Printed, a framework matrix reads across: keep the case column and the code
+        # headers on every page.
+        sheet.set_landscape()
+        sheet.set_paper(9)
+        sheet.print_across()
+        sheet.repeat_rows(0, 1)
+        sheet.repeat_columns(0)
         book.close()
     return target
 
