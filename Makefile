@@ -17,7 +17,8 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/casecode code transcripts_example --codebook codebooks/partnership.yaml --out results
-	$(BIN)/casecode matrix results
+	$(BIN)/casecode matrix results --heatmap
+	$(BIN)/casecode report results -o results/report.html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -3,6 +3,7 @@
 Layout::
 
     segments.csv     one row per (segment, code) — the tidy table
+    segments.parquet the same table as Parquet (for R / pandas on large projects)
     segments_for_spreadsheets.csv  the same, formula-like text neutralised (see export/safety.py)
     units.csv        every coding unit of every document (coded or not)
     documents.csv    one row per document, with its attributes
@@ -113,12 +114,25 @@ def transaction() -> Iterator[None]:
             _move(tmp, target)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# Temporary files are created private (0600); results get the usual permissions instead,
+# so a team can share a results folder like any other files.
+_FILE_MODE = 0o666 & ~_umask()
+_DIR_MODE = 0o777 & ~_umask()
+
+
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path next to ``target``; move it into place only on success."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
+    os.chmod(tmp, _FILE_MODE)
     staged = _STAGED.get()
     try:
         yield Path(tmp)
@@ -155,6 +169,7 @@ def replace_dir(target: Path, files: dict[str, str]) -> None:
     """Replace a folder of text files as a whole (used for texts/)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    os.chmod(staging, _DIR_MODE)
     staged = _STAGED.get()
     try:
         for rel, text in files.items():

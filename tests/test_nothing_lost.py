@@ -111,3 +111,16 @@ def test_transaction_moves_nothing_on_error(tmp_path: Path) -> None:
             raise RuntimeError
     assert (tmp_path / "a.txt").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_results_files_get_ordinary_permissions(example_run) -> None:
+    """Temporary files are private; the results a team shares must not stay that way."""
+    import os
+    import stat
+
+    _, out = example_run
+    mask = os.umask(0)
+    os.umask(mask)
+    for name in ("segments.csv", "matrix.csv", "casecode.xlsx", "manifest.json"):
+        assert stat.S_IMODE((out / name).stat().st_mode) == 0o666 & ~mask, name
+    assert stat.S_IMODE((out / "texts").stat().st_mode) == 0o777 & ~mask

@@ -8,10 +8,13 @@ import typer
 
 from casecode.cli import cache as cache_cli
 from casecode.cli import agree as agree_cli
+from casecode.cli import analysis as analysis_cli
 from casecode.cli import code as code_cli
-from casecode.cli.codebook import codebook_app
+from casecode.cli import exchange as exchange_cli
 from casecode.cli import matrix as matrix_cli
+from casecode.cli import report as report_cli
 from casecode.cli import review as review_cli
+from casecode.cli.codebook import codebook_app
 from casecode.cli.common import STATE
 
 app = typer.Typer(
@@ -36,6 +39,11 @@ def root(
 app.command("code")(code_cli.code_command)
 app.command("matrix")(matrix_cli.matrix_command)
 app.command("show")(matrix_cli.show_command)
+app.command("export")(exchange_cli.export_command)
+app.command("import")(exchange_cli.import_command)
+app.command("cooccur")(analysis_cli.cooccur_command)
+app.command("framework")(analysis_cli.framework_command)
+app.command("report")(report_cli.report_command)
 app.add_typer(codebook_app, name="codebook")
 app.command("agree")(agree_cli.agree_command)
 app.command("review")(review_cli.review_command)

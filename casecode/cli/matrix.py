@@ -12,8 +12,9 @@ from rich.text import Text
 from casecode.analysis.excerpts import excerpts
 from casecode.analysis.matrix import MEASURES, build_matrix, flat
 from casecode.cli.common import ResultsDir, console, err_console, handle_errors
+from casecode.cli.heatmap import heatmap
 from casecode.errors import OptionError
-from casecode.export.xlsx import write_workbook
+from casecode.export.matrix_xlsx import write_matrix_xlsx
 from casecode.results import combine_results, read_results, write_csv
 from casecode.review.decisions import review_status
 from casecode.review.decisions import reviewed_only as reviewed_only_results
@@ -24,7 +25,7 @@ def matrix_table(matrix, *, measure: str, title: str) -> Table:  # type: ignore[
     table.add_column("theme", style="dim")
     table.add_column("code")
     for column in matrix.columns:
-        table.add_column(str(column), justify="right")
+        table.add_column(" · ".join(str(p) for p in column if str(p)) if isinstance(column, tuple) else str(column), justify="right")
     last_theme = None
     for (theme, code, _label), values in matrix.iterrows():
         cells = [f"{v:.1f}" if measure == "share" else str(int(v)) for v in values]
@@ -39,6 +40,9 @@ def matrix_command(
     by: Annotated[str, typer.Option("--by", help="Group columns by this case or document attribute (default: case).")] = "case",
     measure: Annotated[str, typer.Option("--measure", help=f"One of: {', '.join(MEASURES)}.")] = "segments",
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write CSV or XLSX here (by suffix); default: DIR/matrix_BY_MEASURE.csv and .xlsx (required with several folders).")] = None,
+    cross: Annotated[Optional[str], typer.Option("--cross", help="A second attribute: columns become (BY, CROSS) pairs.")] = None,
+    subtotals: Annotated[bool, typer.Option("--subtotals", help="Add a row per theme counting segments with any of its codes.")] = False,
+    heatmap_: Annotated[bool, typer.Option("--heatmap", help="Print a coloured heatmap that fits the terminal (abbreviated labels, paged columns).")] = False,
     allow_mixed_codebooks: Annotated[bool, typer.Option("--allow-mixed-codebooks", help="Combine folders coded with different codebook versions (rows follow the first folder's codebook).")] = False,
     reviewed_only: Annotated[bool, typer.Option("--reviewed-only", help="Count only codings accepted in review (recoded ones under their new code) and manual ones.")] = False,
 ) -> None:
@@ -48,8 +52,11 @@ def matrix_command(
     matrix; they must have been coded with the same codebook (name, version and content,
     as recorded in each manifest.json) unless --allow-mixed-codebooks is given.
 
+    \b
     Example:
         casecode matrix results --by policy_field --measure share
+        casecode matrix results --by policy_field --cross role --measure respondents --subtotals
+        casecode matrix results --heatmap
         casecode matrix results_wave1 results_wave2 --out matrix.csv
     """
     if len(results_dirs) > 1 and out is None:
@@ -62,20 +69,24 @@ def matrix_command(
     for note in notes:
         err_console.print(f"note: {note}", markup=False)
     results_dir = results_dirs[0]
-    matrix = build_matrix(results, by=by, measure=measure)  # type: ignore[arg-type]
-    unit = {"segments": "coded segments", "documents": "documents with the code", "share": "% of respondent segments"}[measure]
-    console.print(matrix_table(matrix, measure=measure, title=f"{results.codebook.name}: {unit} by {by}"))
+    matrix = build_matrix(results, by=by, measure=measure, cross=cross, subtotals=subtotals)  # type: ignore[arg-type]
+    unit = {"segments": "coded segments", "documents": "documents with the code", "respondents": "respondents with the code", "share": "% of respondent segments"}[measure]
+    title = f"{results.codebook.name}: {unit} by {by}" + (f" × {cross}" if cross else "")
+    if heatmap_:
+        console.print(heatmap(matrix, width=console.width, share=measure == "share", title=title))
+    else:
+        console.print(matrix_table(matrix, measure=measure, title=title))
     frame = flat(matrix)
     for folder, status in zip(results_dirs, statuses):
         if reviewed_only or status.reviewed or status.manual:
             where = f" ({folder})" if len(results_dirs) > 1 else ""
             console.print(("reviewed codings only — " if reviewed_only else "review: ") + status.summary() + where, style="dim")
     suffix = "_reviewed" if reviewed_only else ""
-    targets = [out] if out else [results_dir / f"matrix_{by}_{measure}{suffix}.csv", results_dir / f"matrix_{by}_{measure}{suffix}.xlsx"]
+    stem = f"matrix_{by}" + (f"_{cross}" if cross else "") + f"_{measure}{suffix}"
+    targets = [out] if out else [results_dir / f"{stem}.csv", results_dir / f"{stem}.xlsx"]
     for target in targets:
         if target.suffix.lower() == ".xlsx":
-            values = [c for c in frame.columns if c not in ("theme", "code", "label")]
-            write_workbook(target, [(f"{measure} by {by}"[:31], frame, {"heat": values[:-1] or values})])
+            write_matrix_xlsx(matrix, target, sheet=f"{measure} by {by}")
         else:
             write_csv(target, frame)
     console.print("wrote " + ", ".join(str(t) for t in targets), style="dim")

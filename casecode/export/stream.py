@@ -29,7 +29,7 @@ from casecode.export import folder as _folder  # write helpers looked up at call
 from casecode.export.safety import neutralise
 from casecode.export.tables import DocumentInfo, cases_frame, documents_frame, manifest, segment_row, unit_row
 from casecode.model import Coding, Document, Segment
-from casecode.results import _STAGED, SEGMENT_COLUMNS, UNIT_COLUMNS, Results, _read_csv, atomic_path, text_path, transaction
+from casecode.results import _STAGED, INT_COLUMNS, SEGMENT_COLUMNS, UNIT_COLUMNS, Results, _read_csv, atomic_path, text_path, transaction
 
 
 # segments.csv columns that hold text (the rest are numbers or booleans): the ones
@@ -42,6 +42,39 @@ def _csv_bytes(rows: Iterable[Iterable[Any]], *, spreadsheet: bool = False) -> b
     writer = csv.writer(buffer, lineterminator="\r\n" if spreadsheet else "\n")
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
+
+
+def _write_parquet_chunked(source: Path, target: Path, *, rows: int = 100_000) -> None:
+    """segments.parquet from the finished segments.csv, one row group per ``rows`` rows.
+
+    Column types are those ``read_results`` gives (int64 offsets, bool ``negated``,
+    text), so memory stays bounded by ``rows``.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with atomic_path(target) as tmp:
+        writer = None
+        try:
+            for chunk in pd.read_csv(source, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8", chunksize=rows):
+                table = pa.Table.from_pandas(_typed(chunk), preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
+                writer.write_table(table)
+            if writer is None:  # no coded segments: an empty table with the same columns
+                empty = _typed(pd.DataFrame({c: pd.Series([], dtype=str) for c in SEGMENT_COLUMNS}))
+                pq.write_table(pa.Table.from_pandas(empty, preserve_index=False), tmp, compression="zstd")
+        finally:
+            if writer is not None:
+                writer.close()
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in INT_COLUMNS:
+        if column in frame.columns:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(-1).astype("int64")
+    frame["negated"] = frame["negated"].str.lower().isin(["true", "1", "yes"])
+    return frame
 
 
 def _stage_file(source: Path, target: Path) -> None:
@@ -191,8 +224,10 @@ class FolderWriter:
             write_bytes(out / "codebook.yaml", Path(book.path).read_bytes())
             if manual:
                 write_csv(out / "segments.csv", results.segments)
+                _folder.write_parquet(out / "segments.parquet", results.segments)
                 write_spreadsheet_csv(out / "segments_for_spreadsheets.csv", results.segments)
             else:
+                _write_parquet_chunked(segments_path, out / "segments.parquet")
                 _stage_file(segments_path, out / "segments.csv")
                 _stage_file(sheet_path, out / "segments_for_spreadsheets.csv")
             _stage_file(units_path, out / "units.csv")

@@ -18,7 +18,7 @@ from casecode.synthetic import write_synthetic_corpus
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "transcripts_example"
 CODEBOOK = ROOT / "codebooks" / "partnership.yaml"
-COMPARED = ("segments.csv", "units.csv", "matrix.csv", "documents.csv", "cases.csv")
+COMPARED = ("segments.csv", "units.csv", "matrix.csv", "documents.csv", "cases.csv", "segments.parquet", "segments_for_spreadsheets.csv")
 
 
 @pytest.fixture(scope="module")

@@ -81,3 +81,15 @@ def test_failure_midway_leaves_previous_results_intact(tmp_path: Path) -> None:
         code_corpus([corpus], CODEBOOK, out=out, xlsx=False)
     assert {name: (out / name).read_bytes() for name in TABLES} == before
     assert not list(itertools.chain(out.glob(".*"), tmp_path.glob(".out.casecode-run.*")))
+
+
+def test_streamed_parquet_holds_the_same_table(example_run, tmp_path: Path) -> None:
+    import pandas as pd
+
+    run, streamed = example_run
+    write_results(run, tmp_path / "memory")
+    ours = pd.read_parquet(streamed / "segments.parquet")
+    theirs = pd.read_parquet(tmp_path / "memory" / "segments.parquet")
+    assert len(ours) > 0
+    pd.testing.assert_frame_equal(ours.astype(str), theirs.astype(str))
+    assert list(ours.dtypes.astype(str)) == list(theirs.dtypes.astype(str))
