@@ -44,7 +44,7 @@ def _csv_bytes(rows: Iterable[Iterable[Any]], *, spreadsheet: bool = False) -> b
     return buffer.getvalue().encode("utf-8")
 
 
-def _write_parquet_chunked(source: Path, target: Path, *, rows: int = 100_000) -> None:
+def _write_parquet_chunked(source: Path, target: Path, *, rows: int = 20_000) -> None:
     """segments.parquet from the finished segments.csv, one row group per ``rows`` rows.
 
     Column types are those ``read_results`` gives (int64 offsets, bool ``negated``,
