@@ -64,7 +64,7 @@ class CoderSpec:
 
     @cached_property
     def key(self) -> str:
-        return hashlib.sha256(f"{self.codebook.sha256}\x1e{self.model}\x1e{self.cache_dir}".encode()).hexdigest()
+        return hashlib.sha256(f"{self.codebook.sha256}\x1e{self.model}\x1e{self.cache_dir}\x1e{self.keep_going}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
