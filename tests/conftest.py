@@ -92,3 +92,12 @@ def mini_codebook(tmp_path: Path) -> Path:
     path = tmp_path / "mini.yaml"
     path.write_text(MINI_CODEBOOK, encoding="utf-8")
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_nlp_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Runs with --model use the NLP cache: keep it out of the user's cache folder."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("CASECODE_CACHE_DIR", str(tmp_path_factory.mktemp("nlp-cache")))
+    yield
+    patch.undo()
