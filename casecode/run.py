@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import dataclasses
 import platform
 from dataclasses import dataclass, field
 from importlib import metadata
