@@ -1,7 +1,8 @@
 """Compile a codebook for one spaCy pipeline, the way spaCy's SpanRuler does.
 
 Phrases are batched through the pipeline into one PhraseMatcher per token attribute,
-token patterns go into one ``Matcher(validate=True)``, dependency patterns into a
+token patterns go into ``Matcher(validate=True)`` objects (a pattern that needs a
+literal word gets its own, run only on turns that contain the word), dependency patterns into a
 DependencyMatcher, and regexes are compiled once. Every match is keyed back to the
 code and rule that made it, so a coding can always say why it was made.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from spacy.attrs import IDX, LENGTH
+from spacy.attrs import IDX, LEMMA, LENGTH, LOWER, NORM, ORTH
 from spacy.language import Language
 from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
 from spacy.tokens import Doc
@@ -74,6 +75,34 @@ def _pattern_attrs(rule: Rule) -> Iterator[str]:
         yield "DEP"
 
 
+_ANCHOR_ATTRS = {"ORTH": ORTH, "TEXT": ORTH, "LOWER": LOWER, "LEMMA": LEMMA, "NORM": NORM}
+
+
+def pattern_anchor(pattern: list[dict], nlp: Language) -> tuple[int, frozenset[int]] | None:
+    """A word the pattern cannot match without: (attribute id, accepted string hashes).
+
+    Taken from the first token that must occur exactly once or more (no ``OP`` or ``OP``
+    "+" / "1") and fixes LOWER, ORTH/TEXT, LEMMA or NORM to a string or an ``IN`` list.
+    A turn without any of those words cannot hold a match, so the Matcher is skipped for
+    it; the matches found are the same. None when no token qualifies.
+    """
+    for token in pattern:
+        if not isinstance(token, dict) or str(token.get("OP", token.get("op", "1"))) not in ("1", "+"):
+            continue
+        for key, value in token.items():
+            attr = _ANCHOR_ATTRS.get(str(key).upper())
+            if attr is None:
+                continue
+            if isinstance(value, str):
+                words = [value]
+            elif isinstance(value, dict) and set(value) == {"IN"} and isinstance(value["IN"], list) and all(isinstance(v, str) for v in value["IN"]):
+                words = value["IN"]
+            else:
+                continue
+            return attr, frozenset(nlp.vocab.strings.add(w) for w in words)
+    return None
+
+
 def uses_lemmas(book: LoadedCodebook) -> bool:
     """Whether any rule needs lemmas (so the lemmatizer can be skipped otherwise)."""
     for code in book.model.codes():
@@ -122,7 +151,8 @@ class CompiledCodebook:
         model = book.model
         self.specs: dict[str, CodeSpec] = {}
         self.phrase_matchers: dict[str, PhraseMatcher] = {}
-        self.matcher: Matcher | None = None
+        self.matcher: Matcher | None = None  # token patterns without an anchor word
+        self.gated: list[tuple[int, frozenset[int], Matcher]] = []  # (attribute, anchor words, matcher)
         self.dep_matcher: DependencyMatcher | None = None
         self.regexes: list[tuple[str, str, SafePattern]] = []
         phrase_jobs: dict[str, list[tuple[str, list[str]]]] = {}
@@ -152,10 +182,17 @@ class CompiledCodebook:
                 elif rule.regex is not None:
                     self.regexes.append((code.id, rule.id, compile_regex(rule.regex, case_sensitive=rule.case_sensitive, label=f"{book.path} ({locations[(code.id, rule.id)]})")))
                 elif rule.pattern is not None:
-                    if self.matcher is None:
-                        self.matcher = Matcher(nlp.vocab, validate=True)
+                    anchor = pattern_anchor(rule.pattern, nlp)
+                    if anchor is None:
+                        if self.matcher is None:
+                            self.matcher = Matcher(nlp.vocab, validate=True)
+                        target = self.matcher
+                    else:
+                        # A pattern that needs a literal word runs only on turns that have it.
+                        target = Matcher(nlp.vocab, validate=True)
+                        self.gated.append((anchor[0], anchor[1], target))
                     try:
-                        self.matcher.add(key + SEP, [rule.pattern])
+                        target.add(key + SEP, [rule.pattern])
                     except Exception as exc:  # spaCy raises MatchPatternError / ValueError
                         problems.append(Problem(book.path, None, locations[(code.id, rule.id)], f"invalid token pattern: {str(exc).splitlines()[0]}", "see spaCy's Matcher pattern reference"))
                 elif rule.dependency is not None:
@@ -201,6 +238,13 @@ class CompiledCodebook:
             spans.extend(matcher(doc))
         if self.matcher is not None:
             spans.extend(self.matcher(doc))
+        if self.gated:
+            present: dict[int, set[int]] = {}
+            for attr, words, matcher in self.gated:
+                if attr not in present:
+                    present[attr] = set(doc.to_array(attr).tolist()) if len(doc) else set()
+                if not words.isdisjoint(present[attr]):
+                    spans.extend(matcher(doc))
         if spans:
             # Character offsets from two arrays rather than a Span per match.
             offsets = doc.to_array([IDX, LENGTH]).tolist()
