@@ -143,9 +143,13 @@ def check_pipeline(book: LoadedCodebook, nlp: Language, pipeline_name: str) -> N
 
 
 class CompiledCodebook:
-    """A codebook turned into spaCy matchers and regexes for one pipeline."""
+    """A codebook turned into spaCy matchers and regexes for one pipeline.
 
-    def __init__(self, book: LoadedCodebook, nlp: Language) -> None:
+    ``only`` limits the matchers to these (code, rule) pairs (the specs still describe
+    every code): used to match just the rules a cache does not hold yet.
+    """
+
+    def __init__(self, book: LoadedCodebook, nlp: Language, *, only: frozenset[tuple[str, str]] | None = None) -> None:
         self.book = book
         self.nlp = nlp
         model = book.model
@@ -171,6 +175,8 @@ class CompiledCodebook:
             )
             self.specs[code.id] = spec
             for rule in code.rules:
+                if only is not None and (code.id, rule.id) not in only:
+                    continue
                 key = f"{code.id}{SEP}{rule.id}"
                 if rule.phrases is not None:
                     phrase_jobs.setdefault(rule.match_attr, []).append((key + SEP, rule.phrases))
@@ -214,6 +220,7 @@ class CompiledCodebook:
                 position += len(phrases)
             self.phrase_matchers[attr] = matcher
         self._keys: dict[int, tuple[str, str, str]] = {}
+        self.only = only
         for key in self._all_keys(phrase_jobs):
             code_id, rule_id, role = key.split(SEP)
             self._keys[nlp.vocab.strings.add(key)] = (code_id, rule_id, role)
@@ -224,6 +231,8 @@ class CompiledCodebook:
                 yield key
         for code_id, spec in self.specs.items():
             for rule in spec.rules.values():
+                if self.only is not None and (code_id, rule.id) not in self.only:
+                    continue
                 if rule.pattern is not None or rule.dependency is not None:
                     yield f"{code_id}{SEP}{rule.id}{SEP}"
 

@@ -12,14 +12,21 @@ import bisect
 import fnmatch
 from collections import defaultdict, deque
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterable, Iterator
 
 from spacy.tokens import Doc
 
 from casecode.codebook.compile import CodeSpec, CompiledCodebook
 from casecode.coding.negation import is_negated
-from casecode.coding.segment import segment_document
-from casecode.model import Coding, Document, Segment
+from casecode.coding.segment import paragraphs, segment_spans
+from casecode.coding.segment import sentences as sentences_of
+from casecode.model import Coding, Document, Segment, Turn
+
+#: (turn, kind, anchor, start, end, negated); offsets relative to the turn. See Engine.derive.
+Record = tuple[int, str, int, int, int, bool]
+#: each turn's sentence spans, relative to the turn
+Sentences = list[list[tuple[int, int]]]
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,13 @@ def _segment_at(segments: list[Segment], starts: list[int], offset: int) -> Segm
     return None
 
 
+def _span_at(spans: list[tuple[int, int]], starts: list[int], offset: int) -> int | None:
+    index = bisect.bisect_right(starts, offset) - 1
+    if index >= 0 and spans[index][0] <= offset < spans[index][1]:
+        return index
+    return None
+
+
 def _near(spec: CodeSpec, rule_id: str, left: list[tuple[int, int, int]], right: list[tuple[int, int, int]]) -> tuple[int, int, int, int] | None:
     """The first (left, right) pair within the rule's distance: (tstart, tend, turn, _)."""
     near = spec.rules[rule_id].near
@@ -80,6 +94,7 @@ class Engine:
         self.compiled = compiled
         self.nlp = compiled.nlp
         self.batch_size = batch_size
+        self._partial: dict[frozenset[tuple[str, str]], CompiledCodebook] = {}
         self._order = {(code_id, rule_id): i for code_id, spec in compiled.specs.items() for i, rule_id in enumerate(spec.rules)}
 
     def process(self, documents: Iterable[Document]) -> Iterator[tuple[Document, list[Doc]]]:
@@ -113,38 +128,90 @@ class Engine:
             yield self.code_processed(document, turn_docs)
 
     def code_processed(self, document: Document, turn_docs: list[Doc]) -> DocumentCoding:
-        units = segment_document(document, turn_docs)
+        sentences, records = self.derive(document, turn_docs)
+        return self.assemble(document, sentences, records)
+
+    @cached_property
+    def matched_rules(self) -> list[tuple[str, str]]:
+        """(code, rule) of every rule that matches text itself (combinations only refer to others)."""
+        return [(code_id, rule.id) for code_id, spec in self.compiled.specs.items() for rule in spec.rules.values() if not rule.combination]
+
+    def derive(self, document: Document, turn_docs: list[Doc], rules: Iterable[tuple[str, str]] | None = None) -> tuple[Sentences, dict[tuple[str, str], list[Record]]]:
+        """What coding needs from the processed turns: sentence spans and each rule's records.
+
+        Sentence spans are turn-relative, per turn. A record is ``(turn, kind, anchor,
+        start, end, negated)`` with turn-relative character offsets: kind "" for a match
+        of the rule itself, "X" for an exclude phrase, "N" for a near pair (found within
+        the code's unit); ``anchor`` places it in its coding unit. Everything after this
+        step needs no ``Doc``, so the records can be cached per rule.
+
+        Args:
+            rules: only these (code, rule) pairs (default: every matching rule).
+        """
+        wanted = self.matched_rules if rules is None else list(rules)
+        compiled = self.compiled if rules is None else self._compiled_for(frozenset(wanted))
+        specs = self.compiled.specs
+        records: dict[tuple[str, str], list[Record]] = {pair: [] for pair in wanted}
+        sentences: Sentences = []
+        for turn_index, (turn, doc) in enumerate(zip(document.turns, turn_docs)):
+            text = document.text[turn.start : turn.end]
+            local = Turn(turn.speaker, 0, len(text), 0)
+            sents = list(sentences_of(doc, local, text))
+            sentences.append(sents)
+            spans: dict[str, tuple[list[tuple[int, int]], list[int]]] = {}
+            near_terms: dict[tuple[str, str, int], dict[str, list[tuple[int, int, int]]]] = defaultdict(lambda: {"L": [], "R": []})
+            for hit in compiled.hits(doc, text):
+                pair = (hit.code, hit.rule)
+                if pair not in records:
+                    continue
+                anchor = doc[hit.tstart].idx
+                if hit.role == "X":
+                    records[pair].append((turn_index, "X", anchor, hit.cstart, hit.cend, False))
+                elif hit.role in ("L", "R"):
+                    unit = specs[hit.code].unit
+                    if unit not in spans:
+                        found = {"sentence": sents, "paragraph": list(paragraphs(text, local)), "turn": [(0, len(text))]}[unit]
+                        spans[unit] = (found, [s for s, _ in found])
+                    index = _span_at(*spans[unit], anchor)
+                    if index is not None:
+                        near_terms[(hit.code, hit.rule, index)][hit.role].append((hit.tstart, hit.tend, turn_index))
+                else:
+                    records[pair].append((turn_index, "", anchor, hit.cstart, hit.cend, is_negated(doc, hit.tstart, hit.tend)))
+            for (code_id, rule_id, index), sides in near_terms.items():
+                best = _near(specs[code_id], rule_id, sides["L"], sides["R"])
+                if best is None:
+                    continue
+                tstart, tend = best[0], best[1]
+                span = doc[tstart:tend]
+                # anchored at the start of the unit whose terms made the pair
+                records[(code_id, rule_id)].append((turn_index, "N", spans[specs[code_id].unit][0][index][0], span.start_char, span.end_char, is_negated(doc, tstart, tend)))
+        return sentences, records
+
+    def _compiled_for(self, rules: frozenset[tuple[str, str]]) -> CompiledCodebook:
+        compiled = self._partial.get(rules)
+        if compiled is None:
+            compiled = self._partial[rules] = CompiledCodebook(self.compiled.book, self.nlp, only=rules)
+        return compiled
+
+    def assemble(self, document: Document, sentences: Sentences, records: dict[tuple[str, str], list[Record]]) -> DocumentCoding:
+        """Turn sentence spans and rule records (from :meth:`derive` or a cache) into codings."""
+        units = segment_spans(document, [[(turn.start + s, turn.start + e) for s, e in sents] for turn, sents in zip(document.turns, sentences)])
         starts = {unit: [s.start for s in segs] for unit, segs in units.items()}
         specs = self.compiled.specs
-        # (code, segment index) -> rule -> matches; plus raw near terms and vetoes
         found: dict[tuple[str, int], dict[str, list[_Found]]] = defaultdict(lambda: defaultdict(list))
-        near_terms: dict[tuple[str, int, str], dict[str, list[tuple[int, int, int]]]] = defaultdict(lambda: {"L": [], "R": []})
         vetoed: set[tuple[str, int]] = set()
-        for turn_index, (turn, doc) in enumerate(zip(document.turns, turn_docs)):
-            for hit in self.compiled.hits(doc, document.text[turn.start : turn.end]):
-                spec = specs[hit.code]
-                anchor = turn.start + doc[hit.tstart].idx
-                segment = _segment_at(units[spec.unit], starts[spec.unit], anchor)
+        turns = document.turns
+        for (code_id, rule_id), rule_records in records.items():
+            unit = specs[code_id].unit
+            for turn_index, kind, anchor, cstart, cend, negated in rule_records:
+                offset = turns[turn_index].start
+                segment = _segment_at(units[unit], starts[unit], offset + anchor)
                 if segment is None:
                     continue
-                key = (hit.code, segment.index)
-                if hit.role == "X":
-                    vetoed.add(key)
-                elif hit.role in ("L", "R"):
-                    near_terms[(hit.code, segment.index, hit.rule)][hit.role].append((hit.tstart, hit.tend, turn_index))
+                if kind == "X":
+                    vetoed.add((code_id, segment.index))
                 else:
-                    negated = is_negated(doc, hit.tstart, hit.tend)
-                    found[key][hit.rule].append(_Found(hit.rule, turn.start + hit.cstart, turn.start + hit.cend, negated))
-        for (code_id, seg_index, rule_id), sides in near_terms.items():
-            pair = _near(specs[code_id], rule_id, sides["L"], sides["R"])
-            if pair is None:
-                continue
-            tstart, tend, turn_index, _ = pair
-            doc, turn = turn_docs[turn_index], document.turns[turn_index]
-            span = doc[tstart:tend]
-            found[(code_id, seg_index)][rule_id].append(
-                _Found(rule_id, turn.start + span.start_char, turn.start + span.end_char, is_negated(doc, tstart, tend))
-            )
+                    found[(code_id, segment.index)][rule_id].append(_Found(rule_id, offset + cstart, offset + cend, bool(negated)))
         codings = []
         for (code_id, seg_index), by_rule in found.items():
             if (code_id, seg_index) in vetoed:

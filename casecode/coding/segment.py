@@ -63,12 +63,22 @@ def sentences(doc: Doc, turn: Turn, text: str | None = None) -> Iterator[tuple[i
 
 def segment_document(document: Document, turn_docs: list[Doc]) -> dict[str, list[Segment]]:
     """All coding units of a document, by unit, in text order."""
+    found = [list(sentences(doc, turn, document.text[turn.start : turn.end])) for turn, doc in zip(document.turns, turn_docs)]
+    return segment_spans(document, found)
+
+
+def segment_spans(document: Document, turn_sentences: list[list[tuple[int, int]]]) -> dict[str, list[Segment]]:
+    """All coding units of a document from each turn's sentence spans (document offsets).
+
+    Paragraphs and turns come from the text alone, so with the sentence spans known
+    (e.g. from the match cache) no processed ``Doc`` is needed.
+    """
     units: dict[str, list[Segment]] = {"sentence": [], "paragraph": [], "turn": []}
-    for turn_index, (turn, doc) in enumerate(zip(document.turns, turn_docs)):
+    for turn_index, (turn, sents) in enumerate(zip(document.turns, turn_sentences)):
         spans = {
             "turn": [(turn.start, turn.end)],
             "paragraph": list(paragraphs(document.text, turn)),
-            "sentence": list(sentences(doc, turn, document.text[turn.start : turn.end])),
+            "sentence": sents,
         }
         for unit, found in spans.items():
             for start, end in found:
