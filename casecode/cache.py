@@ -14,19 +14,27 @@ so ``cache=None`` ("auto") uses it only with ``--model``.
 Location: ``--cache-dir``, else ``$CASECODE_CACHE_DIR``, else the user's cache folder
 (``$XDG_CACHE_HOME/casecode`` or ``~/.cache/casecode``; ``~/Library/Caches/casecode`` on
 macOS; ``%LOCALAPPDATA%\\casecode\\Cache`` on Windows). Entries live in a ``docs-v1``
-sub-folder, the only thing ``casecode cache clear`` removes.
+sub-folder.
+
+Beside it, ``matches-v1`` holds what coding derives from each parsed document (see
+:class:`MatchCache`): its sentence spans and, per rule, the rule's matches with their
+negation flags. A rule's matches are filed under a hash of the rule's definition, so
+after a codebook edit only the edited rules need the parsed document; when every rule
+is there the ``DocBin`` is not even read. ``casecode cache clear`` removes these two
+folders and nothing else.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from spacy.tokens import Doc, DocBin
 from spacy.vocab import Vocab
@@ -35,6 +43,8 @@ from casecode.errors import OptionError
 
 ENV = "CASECODE_CACHE_DIR"
 ENTRIES = "docs-v1"
+MATCHES = "matches-v1"
+MATCH_SUFFIX = ".json"
 SUFFIX = ".spacy"
 TAG = "CACHEDIR.TAG"
 TAG_TEXT = "Signature: 8a477f597d28d172789f06886806bc55\n# casecode NLP cache: safe to delete; see 'casecode cache info'.\n"
@@ -125,6 +135,64 @@ class DocCache:
             return
 
 
+def rule_digest(rule: Any, *, unit: str) -> str:
+    """A stable hash of everything that decides one rule's raw matches.
+
+    The rule's full definition and its match attribute; for a ``near`` rule also the
+    code's coding unit (its two terms are paired within one unit).
+    """
+    definition = json.dumps(rule.model_dump(by_alias=True, mode="json"), sort_keys=True, ensure_ascii=False)
+    extra = unit if rule.near is not None else ""
+    return hashlib.sha256(f"{definition}\x1e{rule.match_attr}\x1e{extra}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+class MatchCache:
+    """Get and put what coding derives from one document's parsed turns.
+
+    An entry is a JSON object ``{"turns": n, "sentences": [...], "rules": {digest:
+    records}}`` addressed like a :class:`DocCache` entry (pipeline fingerprint, casecode
+    version, turn texts). ``rules`` maps :func:`rule_digest` to the rule's records
+    (see :meth:`casecode.coding.engine.Engine.derive`); records of earlier versions of
+    a rule stay, so undoing an edit is a hit too.
+    """
+
+    def __init__(self, root: str | Path, fingerprint: str, *, version: str = "") -> None:
+        self.root = Path(root)
+        self.folder = self.root / MATCHES / fingerprint
+        self.fingerprint = fingerprint
+        self.version = version
+        self.hits = 0  # documents served without their parsed turns
+        self.partial = 0  # documents for which some rules were missing
+        self.misses = 0
+
+    def path(self, texts: Sequence[str]) -> Path:
+        key = entry_key(self.fingerprint, texts, version=self.version)
+        return self.folder / key[:2] / f"{key}{MATCH_SUFFIX}"
+
+    def get(self, texts: Sequence[str]) -> dict[str, Any] | None:
+        """The cached entry for these turn texts, or None (also when unreadable)."""
+        try:
+            entry = json.loads(self.path(texts).read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(entry, dict) or entry.get("turns") != len(texts) or not isinstance(entry.get("rules"), dict) or not isinstance(entry.get("sentences"), list):
+            return None
+        return entry
+
+    def put(self, texts: Sequence[str], entry: dict[str, Any]) -> None:
+        """Store an entry atomically; failures to write only cost speed."""
+        path = self.path(texts)
+        try:
+            _ensure_root(self.root)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(entry, handle, separators=(",", ":"), ensure_ascii=False)
+            os.replace(tmp, path)
+        except OSError:
+            return
+
+
 def _ensure_root(root: Path) -> None:
     tag = root / TAG
     if not tag.exists():
@@ -140,6 +208,8 @@ class CacheInfo:
     entries: int
     bytes: int
     pipelines: dict[str, tuple[int, int]] = field(default_factory=dict)
+    match_entries: int = 0
+    match_bytes: int = 0
 
 
 def cache_info(cache_dir: str | Path | None = None) -> CacheInfo:
@@ -158,24 +228,25 @@ def cache_info(cache_dir: str | Path | None = None) -> CacheInfo:
             pipelines[folder.name] = (len(files), sum(f.stat().st_size for f in files))
     total = sum(n for n, _ in pipelines.values())
     size = sum(b for _, b in pipelines.values())
-    return CacheInfo(root, total, size, pipelines)
+    matches = [f for f in (root / MATCHES).glob(f"*/*/*{MATCH_SUFFIX}") if f.is_file()] if (root / MATCHES).is_dir() else []
+    return CacheInfo(root, total, size, pipelines, len(matches), sum(f.stat().st_size for f in matches))
 
 
 def clear_cache(cache_dir: str | Path | None = None) -> CacheInfo:
-    """Delete every cache entry (only the ``docs-v1`` folder); returns what was removed.
+    """Delete every cache entry (only the ``docs-v1`` and ``matches-v1`` folders); returns what was removed.
 
     Example:
         >>> clear_cache().entries  # doctest: +SKIP
         1284
     """
     before = cache_info(cache_dir)
-    entries = before.path / ENTRIES
-    if entries.is_dir():
-        try:
-            shutil.rmtree(entries)
-        except OSError as exc:
-            raise OptionError(f"{entries}: cannot delete the cache ({exc.strerror})", hint="check the folder's permissions, or delete it by hand") from None
+    for entries in (before.path / ENTRIES, before.path / MATCHES):
+        if entries.is_dir():
+            try:
+                shutil.rmtree(entries)
+            except OSError as exc:
+                raise OptionError(f"{entries}: cannot delete the cache ({exc.strerror})", hint="check the folder's permissions, or delete it by hand") from None
     return before
 
 
-__all__ = ["CacheInfo", "DocCache", "cache_info", "clear_cache", "default_cache_dir", "entry_key", "resolve_cache_dir"]
+__all__ = ["CacheInfo", "DocCache", "MatchCache", "rule_digest", "cache_info", "clear_cache", "default_cache_dir", "entry_key", "resolve_cache_dir"]

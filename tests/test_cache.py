@@ -115,9 +115,12 @@ def test_trained_pipeline_cold_and_warm_runs_agree_and_invalidate(tmp_path: Path
     cold_coder = _coder(spec)
     cold = list(cold_coder.code(documents))
     assert (cold_coder.cache.hits, cold_coder.cache.misses) == (0, 6)
+    assert (cold_coder.matches.hits, cold_coder.matches.misses) == (0, 6)
     warm_coder = _coder(spec)
     warm = list(warm_coder.code(documents))
-    assert (warm_coder.cache.hits, warm_coder.cache.misses) == (6, 0)
+    # every rule's matches are cached: the parsed turns are not even read
+    assert (warm_coder.matches.hits, warm_coder.matches.partial, warm_coder.matches.misses) == (6, 0, 0)
+    assert (warm_coder.cache.hits, warm_coder.cache.misses) == (0, 0)
     assert [c.codings for c in warm] == [c.codings for c in cold]
     assert [c.units for c in warm] == [c.units for c in cold]
     # an edited transcript misses, the others still hit
@@ -127,11 +130,12 @@ def test_trained_pipeline_cold_and_warm_runs_agree_and_invalidate(tmp_path: Path
     edited = type(first)(first.id, first.source, text, first.case, first.format, first.sha256, first.turns)
     again = _coder(spec)
     list(again.code([edited, *documents[1:]]))
-    assert (again.cache.hits, again.cache.misses) == (5, 1)
+    assert (again.matches.hits, again.matches.misses) == (5, 1)
+    assert (again.cache.hits, again.cache.misses) == (0, 1)
     # another pipeline (the blank one with the cache forced on) never sees these entries
     blank = _coder(CoderSpec(book, None, str(tmp_path)))
     list(blank.code(documents))
-    assert blank.cache.hits == 0
+    assert blank.cache.hits == 0 and blank.matches.hits == 0
     assert len(cache_info(tmp_path).pipelines) == 2
 
 

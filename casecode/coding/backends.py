@@ -26,7 +26,7 @@ from typing import Any, Iterable, Iterator, Protocol
 
 from spacy.tokens import Doc
 
-from casecode.cache import DocCache
+from casecode.cache import DocCache, MatchCache, rule_digest
 from casecode.codebook.compile import CompiledCodebook, compile_codebook, uses_lemmas
 from casecode.codebook.load import LoadedCodebook
 from casecode.coding.engine import Engine
@@ -93,10 +93,16 @@ class DocumentCoder:
         self.compiled: CompiledCodebook = compile_codebook(spec.codebook, self.nlp, pipeline_name=self.info.name if spec.model else BLANK)
         self.engine = Engine(self.compiled)
         self.cache = DocCache(spec.cache_dir, self.info.fingerprint, self.nlp.vocab, version=casecode_version()) if spec.cache_dir else None
+        self.matches = MatchCache(spec.cache_dir, self.info.fingerprint, version=casecode_version()) if spec.cache_dir else None
+        specs = self.compiled.specs
+        self.digests = {pair: rule_digest(specs[pair[0]].rules[pair[1]], unit=specs[pair[0]].unit) for pair in self.engine.matched_rules}
 
     def code(self, documents: Iterable[Document]) -> Iterator[CodedDocument]:
         """Code documents one at a time, in order."""
-        for document, docs in self._processed(documents):
+        if self.matches is not None:
+            yield from self._code_cached(documents)
+            return
+        for document, docs in self.engine.process(documents):
             try:
                 result = self.engine.code_processed(document, docs)
             except CasecodeError as exc:
@@ -106,18 +112,43 @@ class DocumentCoder:
                 continue
             yield CodedDocument(document, result.codings, _all_units(result.units))
 
-    def _processed(self, documents: Iterable[Document]) -> Iterator[tuple[Document, list[Doc]]]:
-        if self.cache is None:
-            yield from self.engine.process(documents)
-            return
+    def _code_cached(self, documents: Iterable[Document]) -> Iterator[CodedDocument]:
+        """Code with the match cache: parsed turns are read (or made) only for missing rules."""
+        assert self.matches is not None
         for document in documents:
             texts = [document.text[t.start : t.end] for t in document.turns]
-            docs = self.cache.get(texts)
-            if docs is None:
-                docs = list(self.nlp.pipe(texts, batch_size=self.engine.batch_size))
-                self.cache.put(texts, docs)
-            yield document, docs
+            entry = self.matches.get(texts)
+            missing = [pair for pair, digest in self.digests.items() if entry is None or digest not in entry["rules"]]
+            try:
+                if entry is not None and not missing:
+                    self.matches.hits += 1
+                    result = self.engine.assemble(document, entry["sentences"], {pair: entry["rules"][digest] for pair, digest in self.digests.items()})
+                else:
+                    docs = self._parsed(texts)
+                    sentences, found = self.engine.derive(document, docs, None if entry is None else missing)
+                    if entry is None:
+                        self.matches.misses += 1
+                        entry = {"turns": len(texts), "sentences": sentences, "rules": {}}
+                    else:
+                        self.matches.partial += 1
+                    for pair, records in found.items():
+                        entry["rules"][self.digests[pair]] = records
+                    self.matches.put(texts, entry)
+                    result = self.engine.assemble(document, entry["sentences"], {pair: entry["rules"][digest] for pair, digest in self.digests.items()})
+            except CasecodeError as exc:
+                if not self.spec.keep_going:
+                    raise
+                yield CodedDocument(document, [], [], exc)
+                continue
+            yield CodedDocument(document, result.codings, _all_units(result.units))
 
+    def _parsed(self, texts: list[str]) -> list[Doc]:
+        assert self.cache is not None
+        docs = self.cache.get(texts)
+        if docs is None:
+            docs = list(self.nlp.pipe(texts, batch_size=self.engine.batch_size))
+            self.cache.put(texts, docs)
+        return docs
 
 def _all_units(units: dict[str, list[Segment]]) -> list[Segment]:
     return [segment for unit in sorted(units) for segment in units[unit]]

