@@ -157,8 +157,9 @@ def test_cli_cache_info_and_clear(tmp_path: Path) -> None:
     keep.write_text("mine", encoding="utf-8")
     result = runner.invoke(app, ["cache", "info", "--cache-dir", str(cache)])
     assert result.exit_code == 0 and "entries: 2 documents" in result.output
+    assert "match records: 2 documents" in result.output
     result = runner.invoke(app, ["cache", "clear", "--cache-dir", str(cache)])
-    assert result.exit_code == 0 and "removed 2 cached documents" in result.output
-    assert not (cache / ENTRIES).exists()
+    assert result.exit_code == 0 and "removed 2 cached documents" in result.output and "and 2 match records" in result.output
+    assert not (cache / ENTRIES).exists() and not (cache / "matches-v1").exists()
     assert keep.read_text(encoding="utf-8") == "mine"  # clear removes only its own folder
     assert clear_cache(cache).entries == 0

@@ -36,6 +36,7 @@ def info_command(cache_dir: CacheDir = None) -> None:
     console.print(f"entries: {info.entries} documents, {_size(info.bytes)}")
     for fingerprint, (entries, size) in info.pipelines.items():
         console.print(f"  pipeline {fingerprint}: {entries} documents, {_size(size)}")
+    console.print(f"match records: {info.match_entries} documents, {_size(info.match_bytes)}")
 
 
 @app.command("clear")
@@ -47,4 +48,4 @@ def clear_command(cache_dir: CacheDir = None) -> None:
         casecode cache clear
     """
     removed = clear_cache(cache_dir)
-    console.print(f"removed {removed.entries} cached documents ({_size(removed.bytes)}) from {removed.path}")
+    console.print(f"removed {removed.entries} cached documents ({_size(removed.bytes)}) and {removed.match_entries} match records from {removed.path}")
