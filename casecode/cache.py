@@ -186,8 +186,9 @@ class MatchCache:
             _ensure_root(self.root)
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(entry, handle, separators=(",", ":"), ensure_ascii=False)
+            data = json.dumps(entry, separators=(",", ":")).encode()  # dumps, not dump: the C encoder
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
             os.replace(tmp, path)
         except OSError:
             return

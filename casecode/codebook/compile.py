@@ -154,7 +154,6 @@ class CompiledCodebook:
         self.nlp = nlp
         model = book.model
         self.specs: dict[str, CodeSpec] = {}
-        self.phrase_matchers: dict[str, PhraseMatcher] = {}
         self.matcher: Matcher | None = None  # token patterns without an anchor word
         self.gated: list[tuple[int, frozenset[int], Matcher]] = []  # (attribute, anchor words, matcher)
         self.dep_matcher: DependencyMatcher | None = None
@@ -210,20 +209,32 @@ class CompiledCodebook:
                         problems.append(Problem(book.path, None, locations[(code.id, rule.id)], f"invalid dependency pattern: {str(exc).splitlines()[0]}", "see spaCy's DependencyMatcher reference"))
         if problems:
             raise CodebookError(problems)
-        for attr, jobs in phrase_jobs.items():
-            matcher = PhraseMatcher(nlp.vocab, attr=ATTR[attr])
-            texts = [phrase.strip() for _, phrases in jobs for phrase in phrases]
-            docs = list(nlp.pipe(texts)) if attr == "lemma" else [nlp.make_doc(t) for t in texts]
-            position = 0
-            for key, phrases in jobs:
-                matcher.add(key, docs[position : position + len(phrases)])
-                position += len(phrases)
-            self.phrase_matchers[attr] = matcher
+        # Phrase matchers are built on first use: a run served from the match cache
+        # never needs them (lemma phrases go through the whole trained pipeline).
+        self._phrase_jobs = phrase_jobs
+        self._phrase_matchers: dict[str, PhraseMatcher] | None = None
         self._keys: dict[int, tuple[str, str, str]] = {}
         self.only = only
         for key in self._all_keys(phrase_jobs):
             code_id, rule_id, role = key.split(SEP)
             self._keys[nlp.vocab.strings.add(key)] = (code_id, rule_id, role)
+
+    @property
+    def phrase_matchers(self) -> dict[str, PhraseMatcher]:
+        """One PhraseMatcher per token attribute (LOWER, LEMMA, ORTH)."""
+        if self._phrase_matchers is None:
+            matchers = {}
+            for attr, jobs in self._phrase_jobs.items():
+                matcher = PhraseMatcher(self.nlp.vocab, attr=ATTR[attr])
+                texts = [phrase.strip() for _, phrases in jobs for phrase in phrases]
+                docs = list(self.nlp.pipe(texts)) if attr == "lemma" else [self.nlp.make_doc(t) for t in texts]
+                position = 0
+                for key, phrases in jobs:
+                    matcher.add(key, docs[position : position + len(phrases)])
+                    position += len(phrases)
+                matchers[attr] = matcher
+            self._phrase_matchers = matchers
+        return self._phrase_matchers
 
     def _all_keys(self, phrase_jobs: dict[str, list[tuple[str, list[str]]]]) -> Iterator[str]:
         for jobs in phrase_jobs.values():
