@@ -119,3 +119,21 @@ def test_corrupt_match_entry_is_recomputed_and_clear_removes_it(tmp_path: Path) 
     _same_tables(tmp_path / "cold", tmp_path / "again")
     assert clear_cache(tmp_path / "cache").match_entries == 2
     assert not (tmp_path / "cache" / MATCHES).exists()
+
+
+def test_an_edit_no_rule_depends_on_needs_no_parsed_document(tmp_path: Path) -> None:
+    """Changing the codebook's negation mode changes codings but no rule's matches."""
+    text = CODEBOOK.read_text(encoding="utf-8")
+    flagged = tmp_path / "flagged.yaml"
+    flagged.write_text(text.replace("\nnegated: skip\n", "\nnegated: flag\n", 1), encoding="utf-8")
+    assert flagged.read_text(encoding="utf-8") != text
+    documents = list(load_corpus([EXAMPLE]).documents)
+    list(DocumentCoder(CoderSpec(load_codebook(CODEBOOK), None, str(tmp_path / "cache"))).code(documents))
+    coder = DocumentCoder(CoderSpec(load_codebook(flagged), None, str(tmp_path / "cache")))
+    warm = list(coder.code(documents))
+    assert (coder.matches.hits, coder.matches.partial, coder.matches.misses) == (len(documents), 0, 0)
+    assert (coder.cache.hits, coder.cache.misses) == (0, 0)
+    cold = list(DocumentCoder(CoderSpec(load_codebook(flagged))).code(documents))
+    assert [c.codings for c in warm] == [c.codings for c in cold]
+    assert [c.units for c in warm] == [c.units for c in cold]
+    assert any(c.negated for coded in cold for c in coded.codings)  # the edit shows in the codings

@@ -95,6 +95,8 @@ class Engine:
         self.nlp = compiled.nlp
         self.batch_size = batch_size
         self._partial: dict[frozenset[tuple[str, str]], CompiledCodebook] = {}
+        self._combinations = {code_id: [r for r in spec.rules.values() if r.combination] for code_id, spec in compiled.specs.items()}
+        self._speaker_ok: dict[tuple[str, str | None], bool] = {}
         self._order = {(code_id, rule_id): i for code_id, spec in compiled.specs.items() for i, rule_id in enumerate(spec.rules)}
 
     def process(self, documents: Iterable[Document]) -> Iterator[tuple[Document, list[Doc]]]:
@@ -218,7 +220,10 @@ class Engine:
                 continue
             spec = specs[code_id]
             segment = units[spec.unit][seg_index]
-            if not speaker_allowed(spec, segment.speaker):
+            allowed = self._speaker_ok.get((code_id, segment.speaker))
+            if allowed is None:
+                allowed = self._speaker_ok[(code_id, segment.speaker)] = speaker_allowed(spec, segment.speaker)
+            if not allowed:
                 continue
             coding = self._decide(document, spec, segment, by_rule)
             if coding is not None:
@@ -235,9 +240,7 @@ class Engine:
                 kept = [_Found(m.rule, m.start, m.end, False) for m in kept]
             if kept:
                 effective[rule_id] = kept
-        for rule in spec.rules.values():
-            if not rule.combination:
-                continue
+        for rule in self._combinations[spec.code.id]:
             present = set(effective)
             if rule.all_ and not set(rule.all_) <= present:
                 continue
