@@ -72,7 +72,7 @@ def test_an_edited_rule_invalidates_only_that_rule(tmp_path: Path) -> None:
     assert changed == [("trust_relationships", "trust_lemma")]
     asked: list[object] = []
     derive = coder.engine.derive
-    coder.engine.derive = lambda document, docs, rules=None: asked.append(rules) or derive(document, docs, rules)  # type: ignore[method-assign]
+    coder.engine.derive = lambda document, docs, rules=None, **kw: asked.append(rules) or derive(document, docs, rules, **kw)  # type: ignore[method-assign]
     list(coder.code(documents))
     assert asked == [changed] * 5  # only the edited rule was matched again
     assert (coder.matches.hits, coder.matches.partial, coder.matches.misses) == (0, 5, 0)
@@ -97,6 +97,8 @@ def test_derive_for_some_rules_equals_derive_for_all() -> None:
     for pair in engine.matched_rules:
         some_sentences, some = engine.derive(document, docs, [pair])
         assert some == {pair: everything[pair]} and some_sentences == sentences
+        # with the sentence spans given (as from the cache) the records are the same
+        assert engine.derive(document, docs, [pair], sentences=[[list(s) for s in turn] for turn in sentences])[1] == some
 
 
 def test_rule_digest_follows_the_definition_and_the_near_unit() -> None:

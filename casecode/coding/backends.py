@@ -125,7 +125,7 @@ class DocumentCoder:
                     result = self.engine.assemble(document, entry["sentences"], {pair: entry["rules"][digest] for pair, digest in self.digests.items()})
                 else:
                     docs = self._parsed(texts)
-                    sentences, found = self.engine.derive(document, docs, None if entry is None else missing)
+                    sentences, found = self.engine.derive(document, docs, None if entry is None else missing, sentences=None if entry is None else entry["sentences"])
                     if entry is None:
                         self.matches.misses += 1
                         entry = {"turns": len(texts), "sentences": sentences, "rules": {}}

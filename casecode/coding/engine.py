@@ -138,7 +138,7 @@ class Engine:
         """(code, rule) of every rule that matches text itself (combinations only refer to others)."""
         return [(code_id, rule.id) for code_id, spec in self.compiled.specs.items() for rule in spec.rules.values() if not rule.combination]
 
-    def derive(self, document: Document, turn_docs: list[Doc], rules: Iterable[tuple[str, str]] | None = None) -> tuple[Sentences, dict[tuple[str, str], list[Record]]]:
+    def derive(self, document: Document, turn_docs: list[Doc], rules: Iterable[tuple[str, str]] | None = None, *, sentences: Sentences | None = None) -> tuple[Sentences, dict[tuple[str, str], list[Record]]]:
         """What coding needs from the processed turns: sentence spans and each rule's records.
 
         Sentence spans are turn-relative, per turn. A record is ``(turn, kind, anchor,
@@ -149,16 +149,18 @@ class Engine:
 
         Args:
             rules: only these (code, rule) pairs (default: every matching rule).
+            sentences: the sentence spans if already known (e.g. cached).
         """
         wanted = self.matched_rules if rules is None else list(rules)
         compiled = self.compiled if rules is None else self._compiled_for(frozenset(wanted))
         specs = self.compiled.specs
         records: dict[tuple[str, str], list[Record]] = {pair: [] for pair in wanted}
-        sentences: Sentences = []
+        known = sentences
+        sentences = []
         for turn_index, (turn, doc) in enumerate(zip(document.turns, turn_docs)):
             text = document.text[turn.start : turn.end]
             local = Turn(turn.speaker, 0, len(text), 0)
-            sents = list(sentences_of(doc, local, text))
+            sents = [tuple(s) for s in known[turn_index]] if known is not None else list(sentences_of(doc, local, text))
             sentences.append(sents)
             spans: dict[str, tuple[list[tuple[int, int]], list[int]]] = {}
             near_terms: dict[tuple[str, str, int], dict[str, list[tuple[int, int, int]]]] = defaultdict(lambda: {"L": [], "R": []})
