@@ -135,13 +135,19 @@ class DocCache:
             return
 
 
+#: Rule keys that do not change a rule's raw matches (see rule_digest).
+AFTER_MATCHING = frozenset({"note", "helper", "negated"})
+
+
 def rule_digest(rule: Any, *, unit: str) -> str:
     """A stable hash of everything that decides one rule's raw matches.
 
-    The rule's full definition and its match attribute; for a ``near`` rule also the
-    code's coding unit (its two terms are paired within one unit).
+    The rule's definition and its match attribute; for a ``near`` rule also the code's
+    coding unit (its two terms are paired within one unit). Keys that only act after
+    matching (``note``, ``helper``, ``negated``: the negation flag is stored, the mode
+    applied later) are left out, so editing them re-uses the cached matches.
     """
-    definition = json.dumps(rule.model_dump(by_alias=True, mode="json"), sort_keys=True, ensure_ascii=False)
+    definition = json.dumps(rule.model_dump(by_alias=True, mode="json", exclude=AFTER_MATCHING), sort_keys=True, ensure_ascii=False)
     extra = unit if rule.near is not None else ""
     return hashlib.sha256(f"{definition}\x1e{rule.match_attr}\x1e{extra}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 

@@ -108,6 +108,9 @@ def test_rule_digest_follows_the_definition_and_the_near_unit() -> None:
     assert rule_digest(phrases, unit="sentence") == rule_digest(phrases, unit="turn")
     assert rule_digest(near, unit="sentence") != rule_digest(near, unit="turn")
     assert rule_digest(phrases, unit="sentence") != rule_digest(phrases.model_copy(update={"match": "lower"}), unit="sentence")
+    # keys applied after matching leave the cached matches valid
+    for update in ({"note": "edited"}, {"negated": "keep"}, {"helper": True}):
+        assert rule_digest(phrases, unit="sentence") == rule_digest(phrases.model_copy(update=update), unit="sentence")
 
 
 def test_corrupt_match_entry_is_recomputed_and_clear_removes_it(tmp_path: Path) -> None:
