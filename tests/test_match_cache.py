@@ -142,3 +142,13 @@ def test_an_edit_no_rule_depends_on_needs_no_parsed_document(tmp_path: Path) -> 
     assert [c.codings for c in warm] == [c.codings for c in cold]
     assert [c.units for c in warm] == [c.units for c in cold]
     assert any(c.negated for coded in cold for c in coded.codings)  # the edit shows in the codings
+
+
+def test_earlier_rule_versions_are_bounded() -> None:
+    from casecode.coding.backends import _pruned
+
+    rules = {f"old{i}": [] for i in range(40)} | {"a": [], "b": []}
+    kept = _pruned(rules, {"a", "b"})
+    assert set(kept) == {"a", "b"} | {f"old{i}" for i in range(24, 40)}  # the 16 most recent earlier versions
+    small = {"old": [], "a": []}
+    assert _pruned(small, {"a"}) == small

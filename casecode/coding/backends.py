@@ -133,6 +133,7 @@ class DocumentCoder:
                         self.matches.partial += 1
                     for pair, records in found.items():
                         entry["rules"][self.digests[pair]] = records
+                    entry["rules"] = _pruned(entry["rules"], set(self.digests.values()))
                     self.matches.put(texts, entry)
                     result = self.engine.assemble(document, entry["sentences"], {pair: entry["rules"][digest] for pair, digest in self.digests.items()})
             except CasecodeError as exc:
@@ -149,6 +150,20 @@ class DocumentCoder:
             docs = list(self.nlp.pipe(texts, batch_size=self.engine.batch_size))
             self.cache.put(texts, docs)
         return docs
+
+def _pruned(rules: dict[str, Any], current: set[str]) -> dict[str, Any]:
+    """Keep every current rule's matches and the most recent earlier versions (bounded).
+
+    Earlier versions make undoing an edit cheap; the bound keeps an entry from growing
+    with every edit of a long-lived codebook.
+    """
+    keep = len(current) + 16
+    if len(rules) <= keep:
+        return rules
+    earlier = [d for d in rules if d not in current][-16:]
+    kept = current | set(earlier)
+    return {d: r for d, r in rules.items() if d in kept}
+
 
 def _all_units(units: dict[str, list[Segment]]) -> list[Segment]:
     return [segment for unit in sorted(units) for segment in units[unit]]
