@@ -256,4 +256,4 @@ def clear_cache(cache_dir: str | Path | None = None) -> CacheInfo:
     return before
 
 
-__all__ = ["CacheInfo", "DocCache", "MatchCache", "rule_digest", "cache_info", "clear_cache", "default_cache_dir", "entry_key", "resolve_cache_dir"]
+__all__ = ["CacheInfo", "DocCache", "MatchCache", "cache_info", "clear_cache", "default_cache_dir", "entry_key", "resolve_cache_dir", "rule_digest"]

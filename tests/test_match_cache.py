@@ -152,3 +152,14 @@ def test_earlier_rule_versions_are_bounded() -> None:
     assert set(kept) == {"a", "b"} | {f"old{i}" for i in range(24, 40)}  # the 16 most recent earlier versions
     small = {"old": [], "a": []}
     assert _pruned(small, {"a"}) == small
+
+
+def test_worker_processes_share_the_match_cache(tmp_path: Path) -> None:
+    """--jobs 2 fills and reads the same cache; outputs equal a serial run without it."""
+    edited = edited_codebook(tmp_path / "edited.yaml")
+    cache = tmp_path / "cache"
+    code_corpus([EXAMPLE], CODEBOOK, out=tmp_path / "first", xlsx=False, cache=True, cache_dir=cache, jobs=2)
+    assert cache_info(cache).match_entries == cache_info(cache).entries > 0
+    code_corpus([EXAMPLE], edited, out=tmp_path / "warm", xlsx=False, cache=True, cache_dir=cache, jobs=2)
+    code_corpus([EXAMPLE], edited, out=tmp_path / "cold", xlsx=False, cache=False)
+    _same_tables(tmp_path / "cold", tmp_path / "warm")
