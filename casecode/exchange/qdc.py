@@ -270,6 +270,8 @@ def _parse(raw: bytes, where: str) -> Element:
     except ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else None
         raise QdcError(f"{where}:{line}: not well-formed XML ({str(exc).split(':')[0]})", hint="the file is damaged or not XML; export it again") from None
+    except LookupError:  # <?xml ... encoding="..."?> names an encoding Python does not know
+        raise QdcError(f"{where}: the XML declaration names an unknown encoding", hint="save the file as UTF-8 (encoding=\"UTF-8\"), or export it again") from None
 
 
 def _find_codebook(root: Element) -> Element | None:

@@ -272,3 +272,11 @@ def test_non_codable_leaf_is_an_empty_theme() -> None:
     last = book.themes[-1]
     assert (last.id, last.label, last.codes, last.themes) == ("empty_category", "Empty category", [], [])
     assert 'name="Empty category" isCodable="false"/>' in codebook_to_qdc(book)
+
+
+def test_unknown_xml_encoding_is_a_one_line_error(tmp_path: Path) -> None:
+    # found by the REFI fuzz test: ElementTree raised LookupError for encoding="u-tf-8"
+    odd = tmp_path / "odd.qdc"
+    odd.write_bytes(b'<?xml version="1.0" encoding="u-tf-8"?><Project name="p"><CodeBook><Codes></Codes></CodeBook></Project>')
+    with pytest.raises(QdcError, match=r"odd.qdc: the XML declaration names an unknown encoding"):
+        import_qdc(odd)
