@@ -181,7 +181,9 @@ class MatchCache:
             entry = json.loads(self.path(texts).read_bytes())
         except (OSError, ValueError):
             return None
-        if not isinstance(entry, dict) or entry.get("turns") != len(texts) or not isinstance(entry.get("rules"), dict) or not isinstance(entry.get("sentences"), list):
+        if not isinstance(entry, dict) or entry.get("turns") != len(texts) or not isinstance(entry.get("rules"), dict):
+            return None
+        if not isinstance(entry.get("sentences"), list) or len(entry["sentences"]) != len(texts):
             return None
         return entry
 

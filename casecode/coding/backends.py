@@ -82,7 +82,12 @@ class CodedDocument:
 
 
 class DocumentCoder:
-    """The per-document pipeline of one worker: NLP (or the cache), segmentation, matching."""
+    """The per-document pipeline of one worker: NLP (or the cache), segmentation, matching.
+
+    With a cache folder, each document's derived matches are looked up per rule first
+    (:class:`~casecode.cache.MatchCache`); its parsed turns are read from the
+    :class:`~casecode.cache.DocCache` (or parsed) only when some rule is missing.
+    """
 
     def __init__(self, spec: CoderSpec, *, fresh: bool = False) -> None:
         from casecode.run import casecode_version
@@ -150,6 +155,7 @@ class DocumentCoder:
             docs = list(self.nlp.pipe(texts, batch_size=self.engine.batch_size))
             self.cache.put(texts, docs)
         return docs
+
 
 def _pruned(rules: dict[str, Any], current: set[str]) -> dict[str, Any]:
     """Keep every current rule's matches and the most recent earlier versions (bounded).
