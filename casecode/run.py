@@ -193,7 +193,7 @@ def code_corpus(
     Args:
         jobs: worker processes on this machine (1: this process).
         dask: ``"local"`` (a ``LocalCluster`` with ``jobs`` or 2 workers), a scheduler
-            address such as ``"tcp://10.0.0.5:8786"``, or a ``distributed.Client``.
+            address such as ``"tcp://scheduler.example.org:8786"``, or a ``distributed.Client``.
         cache: use the NLP cache (None: only with a trained ``model``, where it pays).
         cache_dir: the cache folder (default ``$CASECODE_CACHE_DIR`` or the user's cache).
         keep: hold documents, codings and units in the returned run. With
