@@ -58,7 +58,7 @@ def test_clip_keeps_the_match_inside():
 
 
 def test_xlsx_wraps_and_sizes_rows(example_results, tmp_path):
-    openpyxl = pytest.importorskip("openpyxl", reason="openpyxl (test extra) is not installed")
+    import openpyxl  # a dependency of casecode (xlsx transcripts)
     fm = framework_matrix(example_results, rows="case", excerpts=3)
     target = write_framework_xlsx(fm, tmp_path / "fw.xlsx")
     sheet = openpyxl.load_workbook(target)["framework"]
