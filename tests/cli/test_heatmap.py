@@ -56,8 +56,6 @@ def test_cli_heatmap(example_run):
 
 
 def test_matrix_xlsx_groups_codes_under_theme_rows(example_results, tmp_path):
-    import pytest
-
     import openpyxl  # a dependency of casecode (xlsx transcripts)
     from casecode.analysis.matrix import THEME_ROW
     from casecode.export.matrix_xlsx import write_matrix_xlsx
