@@ -103,6 +103,15 @@ def check_command(
         raise typer.Exit(1)
 
 
+def _emit(text: str, out: Path | None) -> None:
+    """Write ``text`` to ``out`` (atomically), or print it when no file is given."""
+    if out is not None:
+        write_text(out, text)
+        err_console.print(f"wrote {out}", style="dim")
+    else:
+        typer.echo(text, nl=False)
+
+
 @codebook_app.command("diff")
 @handle_errors
 def diff_command(
@@ -124,11 +133,7 @@ def diff_command(
         text = json.dumps(result.as_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
     else:
         text = result.to_markdown() if format == DiffFormat.md else result.to_text()
-    if out is not None:
-        write_text(out, text)
-        err_console.print(f"wrote {out}", style="dim")
-    else:
-        typer.echo(text, nl=False)
+    _emit(text, out)
 
 
 @codebook_app.command("render")
@@ -146,11 +151,7 @@ def render_command(
         casecode codebook render codebooks/partnership.yaml --format html -o codebook.html
     """
     text = render_codebook(load_codebook(file), format=format.value, rules=rules)
-    if out is not None:
-        write_text(out, text)
-        err_console.print(f"wrote {out}", style="dim")
-    else:
-        typer.echo(text, nl=False)
+    _emit(text, out)
 
 
 @codebook_app.command("export")

@@ -105,48 +105,43 @@ class DocumentCoder:
     def code(self, documents: Iterable[Document]) -> Iterator[CodedDocument]:
         """Code documents one at a time, in order."""
         if self.matches is not None:
-            yield from self._code_cached(documents)
+            for document in documents:
+                yield self._coded(document, lambda: self._code_cached(document))
             return
         for document, docs in self.engine.process(documents):
-            try:
-                result = self.engine.code_processed(document, docs)
-            except CasecodeError as exc:
-                if not self.spec.keep_going:
-                    raise
-                yield CodedDocument(document, [], [], exc)
-                continue
-            yield CodedDocument(document, result.codings, _all_units(result.units))
+            yield self._coded(document, lambda: self.engine.code_processed(document, docs))
 
-    def _code_cached(self, documents: Iterable[Document]) -> Iterator[CodedDocument]:
+    def _coded(self, document: Document, code: Any) -> CodedDocument:
+        """Run ``code()`` for one document; with keep_going a failure is returned, not raised."""
+        try:
+            result = code()
+        except CasecodeError as exc:
+            if not self.spec.keep_going:
+                raise
+            return CodedDocument(document, [], [], exc)
+        return CodedDocument(document, result.codings, _all_units(result.units))
+
+    def _code_cached(self, document: Document) -> Any:
         """Code with the match cache: parsed turns are read (or made) only for missing rules."""
         assert self.matches is not None
-        for document in documents:
-            texts = [document.text[t.start : t.end] for t in document.turns]
-            entry = self.matches.get(texts)
-            missing = [pair for pair, digest in self.digests.items() if entry is None or digest not in entry["rules"]]
-            try:
-                if entry is not None and not missing:
-                    self.matches.hits += 1
-                    result = self.engine.assemble(document, entry["sentences"], {pair: entry["rules"][digest] for pair, digest in self.digests.items()})
-                else:
-                    docs = self._parsed(texts)
-                    sentences, found = self.engine.derive(document, docs, None if entry is None else missing, sentences=None if entry is None else entry["sentences"])
-                    if entry is None:
-                        self.matches.misses += 1
-                        entry = {"turns": len(texts), "sentences": sentences, "rules": {}}
-                    else:
-                        self.matches.partial += 1
-                    for pair, records in found.items():
-                        entry["rules"][self.digests[pair]] = records
-                    entry["rules"] = _pruned(entry["rules"], set(self.digests.values()))
-                    self.matches.put(texts, entry)
-                    result = self.engine.assemble(document, entry["sentences"], {pair: entry["rules"][digest] for pair, digest in self.digests.items()})
-            except CasecodeError as exc:
-                if not self.spec.keep_going:
-                    raise
-                yield CodedDocument(document, [], [], exc)
-                continue
-            yield CodedDocument(document, result.codings, _all_units(result.units))
+        texts = [document.text[t.start : t.end] for t in document.turns]
+        entry = self.matches.get(texts)
+        missing = [pair for pair, digest in self.digests.items() if entry is None or digest not in entry["rules"]]
+        if entry is not None and not missing:
+            self.matches.hits += 1
+        else:
+            docs = self._parsed(texts)
+            sentences, found = self.engine.derive(document, docs, None if entry is None else missing, sentences=None if entry is None else entry["sentences"])
+            if entry is None:
+                self.matches.misses += 1
+                entry = {"turns": len(texts), "sentences": sentences, "rules": {}}
+            else:
+                self.matches.partial += 1
+            for pair, records in found.items():
+                entry["rules"][self.digests[pair]] = records
+            entry["rules"] = _pruned(entry["rules"], set(self.digests.values()))
+            self.matches.put(texts, entry)
+        return self.engine.assemble(document, entry["sentences"], {pair: entry["rules"][digest] for pair, digest in self.digests.items()})
 
     def _parsed(self, texts: list[str]) -> list[Doc]:
         assert self.cache is not None
