@@ -82,12 +82,11 @@ class Sentencizer:
         count = len(doc)
         if not count:
             return doc
-        values = doc.to_array([ORTH, IS_PUNCT])
         punct = self.punct
         flags = [-1] * count
         flags[0] = 1
         seen_period = False
-        for i, (orth, is_punct) in enumerate(values.tolist()):
+        for i, (orth, is_punct) in enumerate(doc.to_array([ORTH, IS_PUNCT]).tolist()):
             final = orth in punct
             if seen_period and not is_punct and not final:
                 flags[i] = 1
@@ -122,21 +121,23 @@ class LookupLemma:
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
-        cache, table, strings = self.cache, self.table, doc.vocab.strings
-        lemmas = []
-        for orth in doc.to_array(ORTH).tolist():
-            lemma = cache.get(orth)
-            if lemma is None:
-                text = strings[orth]
-                lower = text.lower()
-                found = table.get(orth, text)
-                if not found or (found == text and lower != text):
-                    found = table.get(lower, lower)
-                lemma = strings.add(found.lower())
-                cache[orth] = lemma
-            lemmas.append(lemma)
+        cache = self.cache
+        orths = doc.to_array(ORTH).tolist()
+        lemmas = [cache.get(orth) for orth in orths]
+        if None in lemmas:
+            lemmas = [self._learn(orth, doc.vocab.strings) if lemma is None else lemma for orth, lemma in zip(orths, lemmas)]
         doc.from_array([LEMMA], numpy.array(lemmas, dtype=numpy.uint64).reshape(-1, 1))
         return doc
+
+    def _learn(self, orth: int, strings: Any) -> int:
+        """Work out (once) the lemma of a word form not seen before."""
+        text = strings[orth]
+        lower = text.lower()
+        found = self.table.get(orth, text)
+        if not found or (found == text and lower != text):
+            found = self.table.get(lower, lower)
+        lemma = self.cache[orth] = strings.add(found.lower())
+        return lemma
 
 
 @Language.factory("casecode_lookup_lemma")

@@ -10,9 +10,10 @@ code and rule that made it, so a coding can always say why it was made.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from operator import itemgetter
+from typing import Iterator, NamedTuple
 
-from spacy.attrs import IDX, LEMMA, LENGTH, LOWER, NORM, ORTH
+from spacy.attrs import LEMMA, LOWER, NORM, ORTH
 from spacy.language import Language
 from spacy.matcher import DependencyMatcher, Matcher, PhraseMatcher
 from spacy.tokens import Doc
@@ -20,6 +21,7 @@ from spacy.tokens import Doc
 from casecode.codebook.load import LoadedCodebook
 from casecode.codebook.saferegex import RegexTimeoutError, SafePattern
 from casecode.codebook.schema import Code, Rule
+from casecode.coding.tokens import TurnTokens
 from casecode.errors import CodebookError, PipelineError, Problem
 from casecode.nlp import missing_capability
 
@@ -27,8 +29,7 @@ ATTR = {"lower": "LOWER", "lemma": "LEMMA", "text": "ORTH"}
 SEP = "\x1f"
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """One rule match inside one turn: token and character offsets (turn-relative)."""
 
     code: str
@@ -38,6 +39,10 @@ class Hit:
     tend: int
     cstart: int
     cend: int
+
+
+#: hits sort by character offsets, then code, rule and role
+_HIT_ORDER = itemgetter(5, 6, 0, 1, 2)
 
 
 @dataclass
@@ -247,10 +252,11 @@ class CompiledCodebook:
                 if rule.pattern is not None or rule.dependency is not None:
                     yield f"{code_id}{SEP}{rule.id}{SEP}"
 
-    def hits(self, doc: Doc, text: str | None = None) -> list[Hit]:
+    def hits(self, doc: Doc, text: str | None = None, tokens: TurnTokens | None = None) -> list[Hit]:
         """Every raw rule match in one processed turn, in a deterministic order.
 
-        ``text`` is the turn's text when the caller has it (saves rebuilding ``doc.text``).
+        ``text`` is the turn's text and ``tokens`` its token arrays when the caller has
+        them (saves rebuilding ``doc.text`` and reading the arrays again).
         """
         found: list[Hit] = []
         spans: list[tuple[int, int, int]] = []  # (match id, start token, end token)
@@ -266,12 +272,13 @@ class CompiledCodebook:
                 if not words.isdisjoint(present[attr]):
                     spans.extend(matcher(doc))
         if spans:
-            # Character offsets from two arrays rather than a Span per match.
-            offsets = doc.to_array([IDX, LENGTH]).tolist()
+            # Character offsets from the token arrays rather than a Span per match.
+            if tokens is None:
+                tokens = TurnTokens(doc, text)
+            keys, idx, length = self._keys, tokens.idx, tokens.length
             for match_id, start, end in spans:
-                code, rule, role = self._keys[match_id]
-                last = offsets[end - 1]
-                found.append(Hit(code, rule, role, start, end, offsets[start][0], last[0] + last[1]))
+                code, rule, role = keys[match_id]
+                found.append(Hit(code, rule, role, start, end, idx[start], idx[end - 1] + length[end - 1]))
         if self.dep_matcher is not None:
             for match_id, token_ids in self.dep_matcher(doc):
                 code, rule, role = self._keys[match_id]
@@ -288,7 +295,7 @@ class CompiledCodebook:
                 if span is None or len(span) == 0:
                     continue
                 found.append(Hit(code, rule, "", span.start, span.end, match.start(), match.end()))  # type: ignore[union-attr]
-        found.sort(key=lambda h: (h.cstart, h.cend, h.code, h.rule, h.role))
+        found.sort(key=_HIT_ORDER)
         return found
 
 

@@ -13,14 +13,15 @@ import fnmatch
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterable, Iterator
+from operator import itemgetter
+from typing import Iterable, Iterator, NamedTuple
 
 from spacy.tokens import Doc
 
 from casecode.codebook.compile import CodeSpec, CompiledCodebook
-from casecode.coding.negation import is_negated
+from casecode.coding.negation import is_negated_at
 from casecode.coding.segment import paragraphs, segment_spans
-from casecode.coding.segment import sentences as sentences_of
+from casecode.coding.tokens import TurnTokens
 from casecode.model import Coding, Document, Segment, Turn
 
 #: (turn, kind, anchor, start, end, negated); offsets relative to the turn. See Engine.derive.
@@ -29,12 +30,15 @@ Record = tuple[int, str, int, int, int, bool]
 Sentences = list[list[tuple[int, int]]]
 
 
-@dataclass(frozen=True)
-class _Found:
+class _Found(NamedTuple):
     rule: str
     start: int  # document offsets of the matched words
     end: int
     negated: bool
+
+
+#: the first-placed match of one rule: by start, then end
+_FOUND_PLACE = itemgetter(1, 2)
 
 
 @dataclass(frozen=True)
@@ -159,36 +163,36 @@ class Engine:
         sentences = []
         for turn_index, (turn, doc) in enumerate(zip(document.turns, turn_docs)):
             text = document.text[turn.start : turn.end]
-            local = Turn(turn.speaker, 0, len(text), 0)
-            sents = [tuple(s) for s in known[turn_index]] if known is not None else list(sentences_of(doc, local, text))
+            tokens = TurnTokens(doc, text)
+            sents = [tuple(s) for s in known[turn_index]] if known is not None else tokens.sentences()
             sentences.append(sents)
             spans: dict[str, tuple[list[tuple[int, int]], list[int]]] = {}
             near_terms: dict[tuple[str, str, int], dict[str, list[tuple[int, int, int]]]] = defaultdict(lambda: {"L": [], "R": []})
-            for hit in compiled.hits(doc, text):
+            idx = tokens.idx
+            for hit in compiled.hits(doc, text, tokens):
                 pair = (hit.code, hit.rule)
                 if pair not in records:
                     continue
-                anchor = doc[hit.tstart].idx
+                anchor = idx[hit.tstart]
                 if hit.role == "X":
                     records[pair].append((turn_index, "X", anchor, hit.cstart, hit.cend, False))
                 elif hit.role in ("L", "R"):
                     unit = specs[hit.code].unit
                     if unit not in spans:
-                        found = {"sentence": sents, "paragraph": list(paragraphs(text, local)), "turn": [(0, len(text))]}[unit]
+                        found = {"sentence": sents, "paragraph": list(paragraphs(text, Turn(turn.speaker, 0, len(text), 0))), "turn": [(0, len(text))]}[unit]
                         spans[unit] = (found, [s for s, _ in found])
                     index = _span_at(*spans[unit], anchor)
                     if index is not None:
                         near_terms[(hit.code, hit.rule, index)][hit.role].append((hit.tstart, hit.tend, turn_index))
                 else:
-                    records[pair].append((turn_index, "", anchor, hit.cstart, hit.cend, is_negated(doc, hit.tstart, hit.tend)))
+                    records[pair].append((turn_index, "", anchor, hit.cstart, hit.cend, is_negated_at(tokens, hit.tstart, hit.tend)))
             for (code_id, rule_id, index), sides in near_terms.items():
                 best = _near(specs[code_id], rule_id, sides["L"], sides["R"])
                 if best is None:
                     continue
                 tstart, tend = best[0], best[1]
-                span = doc[tstart:tend]
                 # anchored at the start of the unit whose terms made the pair
-                records[(code_id, rule_id)].append((turn_index, "N", spans[specs[code_id].unit][0][index][0], span.start_char, span.end_char, is_negated(doc, tstart, tend)))
+                records[(code_id, rule_id)].append((turn_index, "N", spans[specs[code_id].unit][0][index][0], *tokens.chars(tstart, tend), is_negated_at(tokens, tstart, tend)))
         return sentences, records
 
     def _compiled_for(self, rules: frozenset[tuple[str, str]]) -> CompiledCodebook:
@@ -234,12 +238,14 @@ class Engine:
         return DocumentCoding(document, units, codings)
 
     def _decide(self, document: Document, spec: CodeSpec, segment: Segment, by_rule: dict[str, list[_Found]]) -> Coding | None:
+        if len(by_rule) == 1 and not self._combinations[spec.code.id]:
+            return self._decide_one(document, spec, segment, by_rule)
         effective: dict[str, list[_Found]] = {}
         for rule_id, matches in by_rule.items():
             mode = spec.negated[rule_id]
             kept = [m for m in matches if not (m.negated and mode == "skip")]
             if mode == "keep":
-                kept = [_Found(m.rule, m.start, m.end, False) for m in kept]
+                kept = [m._replace(negated=False) for m in kept]
             if kept:
                 effective[rule_id] = kept
         for rule in self._combinations[spec.code.id]:
@@ -259,6 +265,25 @@ class Engine:
         order = self._order
         primary = min((m for ms in firing.values() for m in ms), key=lambda m: (m.start, m.end, order[(spec.code.id, m.rule)]))
         rules = sorted(firing, key=lambda r: order[(spec.code.id, r)])
+        return self._coding(document, spec, segment, primary, ";".join(rules), all(m.negated for ms in firing.values() for m in ms))
+
+    def _decide_one(self, document: Document, spec: CodeSpec, segment: Segment, by_rule: dict[str, list[_Found]]) -> Coding | None:
+        """:meth:`_decide` for the common case: one rule matched, and the code has no combinations."""
+        [(rule_id, matches)] = by_rule.items()
+        if spec.rules[rule_id].helper:
+            return None
+        mode = spec.negated[rule_id]
+        if mode == "skip":
+            matches = [m for m in matches if not m.negated]
+            if not matches:
+                return None
+        elif mode == "keep":
+            matches = [m._replace(negated=False) for m in matches]
+        primary = matches[0] if len(matches) == 1 else min(matches, key=_FOUND_PLACE)
+        return self._coding(document, spec, segment, primary, rule_id, all(m.negated for m in matches))
+
+    @staticmethod
+    def _coding(document: Document, spec: CodeSpec, segment: Segment, primary: _Found, rules: str, negated: bool) -> Coding:
         return Coding(
             document=document.id,
             case=document.case,
@@ -270,9 +295,9 @@ class Engine:
             theme=spec.theme,
             code=spec.code.id,
             rule=primary.rule,
-            rules=";".join(rules),
+            rules=rules,
             matched=document.text[primary.start : primary.end],
             match_start=primary.start,
             match_end=primary.end,
-            negated=all(m.negated for ms in firing.values() for m in ms),
+            negated=negated,
         )

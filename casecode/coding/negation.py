@@ -9,7 +9,10 @@ that has a dependency parser, a ``neg`` dependent of the match's head also count
 
 from __future__ import annotations
 
+from spacy.strings import get_string_id
 from spacy.tokens import Doc
+
+from casecode.coding.tokens import TurnTokens
 
 CUES = frozenset(
     {
@@ -25,6 +28,12 @@ NOT_NEGATING = frozenset({("not", "only"), ("no", "doubt"), ("not", "just"), ("n
 WINDOW = 6
 
 
+_CUE_IDS = frozenset(get_string_id(w) for w in CUES)
+_BREAK_IDS = frozenset(get_string_id(w) for w in BREAKS)
+_APOSTROPHE_IDS = frozenset(get_string_id(w) for w in ("'", "’"))
+_NOT_NEGATING_IDS = frozenset((get_string_id(a), get_string_id(b)) for a, b in NOT_NEGATING)
+
+
 def is_negated(doc: Doc, start: int, end: int, *, window: int = WINDOW) -> bool:
     """True if tokens ``doc[start:end]`` fall in the scope of a negation cue.
 
@@ -34,22 +43,27 @@ def is_negated(doc: Doc, start: int, end: int, *, window: int = WINDOW) -> bool:
     >>> is_negated(doc, 2, 3)
     True
     """
-    sent_start = doc[start].sent.start if doc.has_annotation("SENT_START") else 0
+    return is_negated_at(TurnTokens(doc), start, end, window=window)
+
+
+def is_negated_at(tokens: TurnTokens, start: int, end: int, *, window: int = WINDOW) -> bool:
+    """:func:`is_negated` on a turn's token arrays (read once for all its matches)."""
+    lower, punct, sent_start = tokens.lower, tokens.punct, tokens.sent_start
     seen = 0
     index = start - 1
-    while index >= sent_start and seen < window:
-        token = doc[index]
-        lower = token.lower_
-        if lower in BREAKS or token.is_punct and lower not in ("'", "’"):
+    # Look back within the sentence: stop after its first token.
+    while index >= 0 and seen < window and not sent_start[index + 1]:
+        word = lower[index]
+        if word in _BREAK_IDS or punct[index] and word not in _APOSTROPHE_IDS:
             break
-        if lower in CUES:
-            following = doc[index + 1].lower_ if index + 1 < len(doc) else ""
-            if (lower, following) not in NOT_NEGATING:
+        if word in _CUE_IDS:
+            following = lower[index + 1] if index + 1 < len(lower) else 0
+            if (word, following) not in _NOT_NEGATING_IDS:
                 return True
         seen += 1
         index -= 1
-    if doc.has_annotation("DEP"):
-        for token in doc[start:end]:
+    if tokens.parsed:
+        for token in tokens.doc[start:end]:
             head = token.head
             if any(child.dep_ == "neg" and child.i < start for child in head.children):
                 return True

@@ -5,60 +5,40 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-import numpy
-from spacy.attrs import IDX, SENT_START
 from spacy.tokens import Doc
 
+from casecode.coding.tokens import TurnTokens, trimmed
 from casecode.model import Document, Segment, Turn
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 
 
-def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def paragraphs(text: str, turn: Turn) -> Iterator[tuple[int, int]]:
     """Paragraph spans (document offsets) inside one turn, split at blank lines."""
     body = text[turn.start : turn.end]
+    if "\n" not in body:  # one paragraph: the common case, without the regex
+        start, end = trimmed(body, 0, len(body))
+        if end > start:
+            yield turn.start + start, turn.start + end
+        return
     position = 0
     for match in _PARAGRAPH_BREAK.finditer(body):
-        start, end = _trimmed(body, position, match.start())
+        start, end = trimmed(body, position, match.start())
         if end > start:
             yield turn.start + start, turn.start + end
         position = match.end()
-    start, end = _trimmed(body, position, len(body))
+    start, end = trimmed(body, position, len(body))
     if end > start:
         yield turn.start + start, turn.start + end
 
 
-def sentences(doc: Doc, turn: Turn, text: str | None = None) -> Iterator[tuple[int, int]]:
+def sentences(doc: Doc, turn: Turn, text: str | None = None) -> list[tuple[int, int]]:
     """Sentence spans (document offsets) from a processed turn.
 
-    The same spans as ``doc.sents`` (trimmed), read from the sentence-start array
-    instead of creating a Span per sentence: a sentence runs from its first token to
-    the next sentence's first token, and trimming drops the whitespace in between.
-    ``text`` is the turn's text if the caller has it (``doc.text`` is rebuilt token by
-    token on every access).
+    The same spans as ``doc.sents`` (trimmed), read from the token arrays instead of
+    creating a Span per sentence. ``text`` is the turn's text if the caller has it.
     """
-    if not len(doc):
-        return
-    if text is None:
-        text = doc.text
-    values = doc.to_array([SENT_START, IDX]).view(numpy.int64)
-    starts = numpy.flatnonzero(values[:, 0] == 1).tolist()
-    if not starts or starts[0] != 0:
-        starts.insert(0, 0)
-    offsets = values[:, 1]
-    bounds = [int(offsets[i]) for i in starts] + [len(text)]
-    for begin, stop in zip(bounds, bounds[1:]):
-        start, end = _trimmed(text, begin, stop)
-        if end > start:
-            yield turn.start + start, turn.start + end
+    return TurnTokens(doc, text).sentences(turn.start)
 
 
 def segment_document(document: Document, turn_docs: list[Doc]) -> dict[str, list[Segment]]:
@@ -73,14 +53,15 @@ def segment_spans(document: Document, turn_sentences: list[list[tuple[int, int]]
     Paragraphs and turns come from the text alone, so with the sentence spans known
     (e.g. from the match cache) no processed ``Doc`` is needed.
     """
-    units: dict[str, list[Segment]] = {"sentence": [], "paragraph": [], "turn": []}
+    text, doc_id = document.text, document.id
+    sentence: list[Segment] = []
+    paragraph: list[Segment] = []
+    whole: list[Segment] = []
     for turn_index, (turn, sents) in enumerate(zip(document.turns, turn_sentences)):
-        spans = {
-            "turn": [(turn.start, turn.end)],
-            "paragraph": list(paragraphs(document.text, turn)),
-            "sentence": sents,
-        }
-        for unit, found in spans.items():
-            for start, end in found:
-                units[unit].append(Segment(document.id, unit, len(units[unit]), start, end, turn.speaker, turn_index))  # type: ignore[arg-type]
-    return units
+        speaker = turn.speaker
+        whole.append(Segment(doc_id, "turn", len(whole), turn.start, turn.end, speaker, turn_index))
+        for start, end in paragraphs(text, turn):
+            paragraph.append(Segment(doc_id, "paragraph", len(paragraph), start, end, speaker, turn_index))
+        for start, end in sents:
+            sentence.append(Segment(doc_id, "sentence", len(sentence), start, end, speaker, turn_index))
+    return {"sentence": sentence, "paragraph": paragraph, "turn": whole}

@@ -26,7 +26,7 @@ from casecode.codebook.load import LoadedCodebook
 from casecode.codebook.schema import Codebook
 from casecode.errors import ResultsError
 from casecode.export import folder as _folder  # write helpers looked up at call time, as write_results does
-from casecode.export.safety import neutralise
+from casecode.export.safety import FORMULA_STARTS, neutralise
 from casecode.export.tables import DocumentInfo, cases_frame, documents_frame, manifest, segment_row, unit_row
 from casecode.model import Coding, Document, Segment
 from casecode.results import _STAGED, INT_COLUMNS, SEGMENT_COLUMNS, UNIT_COLUMNS, Results, _read_csv, atomic_path, text_path, transaction
@@ -34,7 +34,16 @@ from casecode.results import _STAGED, INT_COLUMNS, SEGMENT_COLUMNS, UNIT_COLUMNS
 
 # segments.csv columns that hold text (the rest are numbers or booleans): the ones
 # segments_for_spreadsheets.csv neutralises, as export.safety.spreadsheet_frame does.
-_TEXT_COLUMNS = frozenset(i for i, c in enumerate(SEGMENT_COLUMNS) if c not in ("segment", "start", "end", "match_start", "match_end", "negated"))
+_TEXT_COLUMNS = tuple(i for i, c in enumerate(SEGMENT_COLUMNS) if c not in ("segment", "start", "end", "match_start", "match_end", "negated"))
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
+
+
+def _spreadsheet_row(row: Sequence[Any]) -> Sequence[Any]:
+    """A segments.csv row as segments_for_spreadsheets.csv has it (most rows need no change)."""
+    for i in _TEXT_COLUMNS:
+        if row[i][:1] in _FORMULA_FIRST:
+            return [neutralise(v) if i in _TEXT_COLUMNS else v for i, v in enumerate(row)]
+    return row
 
 
 def _csv_bytes(rows: Iterable[Iterable[Any]], *, spreadsheet: bool = False) -> bytes:
@@ -168,7 +177,7 @@ class FolderWriter:
         path.write_text(text, encoding="utf-8", newline="\n")
         rows = [segment_row(c, text) for c in sorted(codings, key=lambda c: (c.start, c.end, c.code))]
         self.segments.add(document.id, rows)
-        self.sheet.add(document.id, ([neutralise(v) if i in _TEXT_COLUMNS else v for i, v in enumerate(row)] for row in rows))
+        self.sheet.add(document.id, (_spreadsheet_row(row) for row in rows))
         self.units.add(document.id, (unit_row(s) for s in sorted(units, key=lambda s: (s.unit, s.index))))
         self.infos.append(DocumentInfo.of(document))
         self.codings += len(codings)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from casecode.coding.segment import _trimmed, sentences
+from casecode.coding.segment import sentences
+from casecode.coding.tokens import trimmed
 from casecode.load import load_corpus
 from casecode.model import Turn
 from casecode.nlp import build_pipeline
@@ -24,7 +25,7 @@ def turn_texts() -> list[str]:
 
 def reference_sentences(doc, turn):
     for sent in doc.sents:
-        start, end = _trimmed(doc.text, sent.start_char, sent.end_char)
+        start, end = trimmed(doc.text, sent.start_char, sent.end_char)
         if end > start:
             yield turn.start + start, turn.start + end
 

@@ -1,0 +1,81 @@
+"""One processed turn's token arrays, read from the ``Doc`` once.
+
+Sentence spans, the character offsets of matches and the negation check all need a few
+token attributes. Reading them as plain lists in one ``Doc.to_array`` call, instead of
+creating a ``Token`` or ``Span`` per question, is most of what keeps coding cheap next
+to the NLP pipeline itself.
+"""
+
+from __future__ import annotations
+
+from spacy.attrs import IDX, IS_PUNCT, LENGTH, LOWER, SENT_START
+from spacy.tokens import Doc
+
+
+def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start, end`` moved inwards past whitespace at either end."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+class TurnTokens:
+    """Token offsets, lower-case forms, punctuation flags and sentence starts of one turn.
+
+    Args:
+        doc: the processed turn.
+        text: the turn's text if the caller has it (``doc.text`` is rebuilt on every access).
+    """
+
+    __slots__ = ("doc", "text", "idx", "length", "lower", "punct", "sent_start", "_parsed")
+
+    def __init__(self, doc: Doc, text: str | None = None) -> None:
+        self.doc = doc
+        self._parsed: bool | None = None
+        self.text = doc.text if text is None else text
+        if len(doc):
+            values = doc.to_array([IDX, LENGTH, LOWER, IS_PUNCT, SENT_START])
+            self.idx: list[int] = values[:, 0].tolist()
+            self.length: list[int] = values[:, 1].tolist()
+            self.lower: list[int] = values[:, 2].tolist()
+            self.punct: list[int] = values[:, 3].tolist()
+            # SENT_START is -1/0/1; read unsigned, -1 is not 1 either way.
+            self.sent_start: list[bool] = (values[:, 4] == 1).tolist()
+        else:
+            self.idx = self.length = self.lower = self.punct = []
+            self.sent_start = []
+
+    @property
+    def parsed(self) -> bool:
+        """Whether the turn has a dependency parse (a trained pipeline's parser ran)."""
+        if self._parsed is None:
+            self._parsed = self.doc.has_annotation("DEP")
+        return self._parsed
+
+    def __len__(self) -> int:
+        return len(self.idx)
+
+    def chars(self, start: int, end: int) -> tuple[int, int]:
+        """Character offsets (turn-relative) of tokens ``start:end``."""
+        return self.idx[start], self.idx[end - 1] + self.length[end - 1]
+
+    def sentences(self, offset: int = 0) -> list[tuple[int, int]]:
+        """Sentence spans, trimmed of surrounding whitespace, shifted by ``offset``.
+
+        The same spans as ``doc.sents``: a sentence runs from its first token to the
+        next sentence's first token.
+        """
+        if not self.idx:
+            return []
+        idx, text = self.idx, self.text
+        bounds = [idx[i] for i, first in enumerate(self.sent_start) if first and i]
+        bounds.insert(0, 0)
+        bounds.append(len(text))
+        spans = []
+        for begin, stop in zip(bounds, bounds[1:]):
+            start, end = trimmed(text, begin, stop)
+            if end > start:
+                spans.append((offset + start, offset + end))
+        return spans
