@@ -13,13 +13,14 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 import numpy
 import spacy
 from spacy.attrs import IS_PUNCT, LEMMA, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import minibatch
 
 from casecode.errors import PipelineError
 
@@ -65,36 +66,79 @@ def make_lowercase_lemma(nlp: Language, name: str) -> LowercaseLemma:
     return LowercaseLemma(nlp)
 
 
-class Sentencizer:
-    """spaCy's rule-based sentencizer, reading token arrays instead of Token objects.
+class _BatchComponent:
+    """A component that works on a batch of docs at once, as arrays (``nlp.pipe`` batches).
+
+    Per-token Python work is what makes pipeline components slow; joining the token
+    arrays of a whole batch lets numpy do it once per batch instead.
+    """
+
+    def __call__(self, doc: Doc) -> Doc:
+        self._set([doc])
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
+        for batch in minibatch(docs, size=batch_size):
+            self._set(batch)
+            yield from batch
+
+    def _set(self, docs: list[Doc]) -> None:
+        sized = [doc for doc in docs if len(doc)]
+        if sized:
+            lengths = numpy.fromiter((len(doc) for doc in sized), dtype=numpy.int64, count=len(sized))
+            ends = numpy.cumsum(lengths)
+            self._annotate(sized, ends - lengths, ends)
+
+    def _annotate(self, docs: list[Doc], begins: numpy.ndarray, ends: numpy.ndarray) -> None:
+        raise NotImplementedError
+
+
+def _joined(docs: list[Doc], attrs: Any) -> numpy.ndarray:
+    arrays = [doc.to_array(attrs) for doc in docs]
+    return arrays[0] if len(arrays) == 1 else numpy.concatenate(arrays)
+
+
+def _store(docs: list[Doc], attr: int, values: numpy.ndarray, begins: numpy.ndarray, ends: numpy.ndarray) -> None:
+    column = values.astype(numpy.uint64).reshape(-1, 1)
+    for doc, begin, end in zip(docs, begins.tolist(), ends.tolist()):
+        doc.from_array([attr], column[begin:end])
+
+
+class Sentencizer(_BatchComponent):
+    """spaCy's rule-based sentencizer, on token arrays instead of Token objects.
 
     Same rule, same boundaries: a sentence ends after a run of sentence-final
-    punctuation, at the first following token that is not punctuation.
+    punctuation, at the first following token that is not punctuation. That is, a
+    word (neither punctuation nor sentence-final) starts a sentence when a
+    sentence-final token came after the previous word of its doc.
     """
 
     def __init__(self, nlp: Language, name: str) -> None:
         from spacy.pipeline import Sentencizer as SpacySentencizer
 
         self.name = name
-        self.punct = frozenset(nlp.vocab.strings.add(c) for c in SpacySentencizer.default_punct_chars)
+        chars = SpacySentencizer.default_punct_chars
+        if not all(nlp.vocab[c].is_punct for c in chars):  # what _annotate relies on
+            raise PipelineError(f"the {nlp.lang} vocabulary does not count every sentence-final character as punctuation", hint="use a pipeline with its own sentence splitter (--model)")
+        self.punct = frozenset(nlp.vocab.strings.add(c) for c in chars)
 
-    def __call__(self, doc: Doc) -> Doc:
-        count = len(doc)
-        if not count:
-            return doc
+    def _annotate(self, docs: list[Doc], begins: numpy.ndarray, ends: numpy.ndarray) -> None:
+        values = _joined(docs, [ORTH, IS_PUNCT])
+        # Every sentence-final character is punctuation: only punctuation tokens are looked up.
+        candidates = numpy.flatnonzero(values[:, 1])
+        final = numpy.zeros(len(values), dtype=bool)
         punct = self.punct
-        flags = [-1] * count
-        flags[0] = 1
-        seen_period = False
-        for i, (orth, is_punct) in enumerate(doc.to_array([ORTH, IS_PUNCT]).tolist()):
-            final = orth in punct
-            if seen_period and not is_punct and not final:
-                flags[i] = 1
-                seen_period = False
-            elif final:
-                seen_period = True
-        doc.from_array([SENT_START], numpy.array(flags, dtype=numpy.int64).astype(numpy.uint64).reshape(-1, 1))
-        return doc
+        final[candidates] = [orth in punct for orth in values[candidates, 0].tolist()]
+        finals = numpy.cumsum(final)  # sentence-final tokens up to each token
+        words = numpy.flatnonzero(~final & (values[:, 1] == 0))
+        seen = finals[words]
+        # finals counted at the previous word, or at the start of the word's own doc
+        before_doc = numpy.where(begins > 0, finals[begins - 1], 0)
+        previous = numpy.maximum(numpy.concatenate(([0], seen[:-1])), before_doc[numpy.searchsorted(ends, words, side="right")])
+        flags = numpy.full(len(values), -1, dtype=numpy.int64)
+        flags[words[seen > previous]] = 1
+        flags[begins] = 1
+        _store(docs, SENT_START, flags, begins, ends)
 
 
 @Language.factory("casecode_sentencizer")
@@ -102,7 +146,7 @@ def make_sentencizer(nlp: Language, name: str) -> Sentencizer:
     return Sentencizer(nlp, name)
 
 
-class LookupLemma:
+class LookupLemma(_BatchComponent):
     """spaCy's lookup lemmatizer and lemma lowercasing in one array-based pass.
 
     Exactly what ``lemmatizer`` (mode "lookup") followed by ``casecode_lowercase_lemma``
@@ -118,16 +162,11 @@ class LookupLemma:
         self.table = load_lookups(nlp.lang, ["lemma_lookup"]).get_table("lemma_lookup")
         self.cache: dict[int, int] = {}
 
-    def __call__(self, doc: Doc) -> Doc:
-        if not len(doc):
-            return doc
-        cache = self.cache
-        orths = doc.to_array(ORTH).tolist()
-        lemmas = [cache.get(orth) for orth in orths]
-        if None in lemmas:
-            lemmas = [self._learn(orth, doc.vocab.strings) if lemma is None else lemma for orth, lemma in zip(orths, lemmas)]
-        doc.from_array([LEMMA], numpy.array(lemmas, dtype=numpy.uint64).reshape(-1, 1))
-        return doc
+    def _annotate(self, docs: list[Doc], begins: numpy.ndarray, ends: numpy.ndarray) -> None:
+        forms, where = numpy.unique(_joined(docs, ORTH), return_inverse=True)
+        cache, strings = self.cache, docs[0].vocab.strings
+        lemmas = numpy.fromiter((cache.get(orth) or self._learn(orth, strings) for orth in forms.tolist()), dtype=numpy.uint64, count=len(forms))
+        _store(docs, LEMMA, lemmas[where.reshape(-1)], begins, ends)
 
     def _learn(self, orth: int, strings: Any) -> int:
         """Work out (once) the lemma of a word form not seen before."""
