@@ -30,8 +30,9 @@ from casecode.cache import DocCache, MatchCache, rule_digest
 from casecode.codebook.compile import CompiledCodebook, compile_codebook, uses_lemmas
 from casecode.codebook.load import LoadedCodebook
 from casecode.coding.engine import Engine
+from casecode.coding.segment import DocumentUnits
 from casecode.errors import CasecodeError, OptionError
-from casecode.model import Coding, Document, Segment
+from casecode.model import Coding, Document
 from casecode.nlp import BLANK, PipelineInfo, build_pipeline, pipeline_info
 
 # A batch sent to a worker holds about this many characters (~15k words): large enough
@@ -71,13 +72,15 @@ class CoderSpec:
 class CodedDocument:
     """One document's codings (sorted by start, end, code) and all its coding units.
 
+    ``units`` lists them by unit name, then index (units.csv's order).
+
     ``error`` is set (and the lists are empty) when coding the document failed and
     the spec says ``keep_going``.
     """
 
     document: Document
     codings: list[Coding]
-    units: list[Segment]
+    units: DocumentUnits
     error: CasecodeError | None = None
 
 
@@ -118,8 +121,8 @@ class DocumentCoder:
         except CasecodeError as exc:
             if not self.spec.keep_going:
                 raise
-            return CodedDocument(document, [], [], exc)
-        return CodedDocument(document, result.codings, _all_units(result.units))
+            return CodedDocument(document, [], DocumentUnits.none(document.id), exc)
+        return CodedDocument(document, result.codings, result.units)
 
     def _code_cached(self, document: Document) -> Any:
         """Code with the match cache: parsed turns are read (or made) only for missing rules."""
@@ -166,12 +169,8 @@ def _pruned(rules: dict[str, Any], current: set[str]) -> dict[str, Any]:
     return {d: r for d, r in rules.items() if d in kept}
 
 
-def _all_units(units: dict[str, list[Segment]]) -> list[Segment]:
-    return [segment for unit in sorted(units) for segment in units[unit]]
-
-
 # Records cross process boundaries as plain tuples: smaller and faster to pickle.
-Packed = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], "str | None"]
+Packed = tuple[list[tuple[Any, ...]], Any, "str | None"]
 
 
 def _pack(coded: CodedDocument) -> Packed:
@@ -180,7 +179,7 @@ def _pack(coded: CodedDocument) -> Packed:
         return ([], [], str(coded.error))
     return (
         [(c.document, c.case, c.speaker, c.unit, c.segment, c.start, c.end, c.theme, c.code, c.rule, c.rules, c.matched, c.match_start, c.match_end, c.negated, c.origin) for c in coded.codings],
-        [(s.document, s.unit, s.index, s.start, s.end, s.speaker, s.turn) for s in coded.units],
+        (coded.units.speakers, coded.units.spans),
         None,
     )
 
@@ -188,8 +187,8 @@ def _pack(coded: CodedDocument) -> Packed:
 def _unpack(document: Document, packed: Packed) -> CodedDocument:
     codings, units, error = packed
     if error is not None:
-        return CodedDocument(document, [], [], CasecodeError(error))
-    return CodedDocument(document, [Coding(*c) for c in codings], [Segment(*s) for s in units])
+        return CodedDocument(document, [], DocumentUnits.none(document.id), CasecodeError(error))
+    return CodedDocument(document, [Coding(*c) for c in codings], DocumentUnits(document.id, *units))
 
 
 def _strip(document: Document) -> Document:

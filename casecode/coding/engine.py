@@ -14,15 +14,15 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from functools import cached_property
 from operator import itemgetter
-from typing import Iterable, Iterator, NamedTuple
+from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from spacy.tokens import Doc
 
 from casecode.codebook.compile import CodeSpec, CompiledCodebook
 from casecode.coding.negation import is_negated_at
-from casecode.coding.segment import paragraphs, segment_spans
+from casecode.coding.segment import DocumentUnits, paragraphs, unit_spans
 from casecode.coding.tokens import TurnTokens
-from casecode.model import Coding, Document, Segment, Turn
+from casecode.model import Coding, Document, Turn
 
 #: (turn, kind, anchor, start, end, negated); offsets relative to the turn. See Engine.derive.
 Record = tuple[int, str, int, int, int, bool]
@@ -37,6 +37,15 @@ class _Found(NamedTuple):
     negated: bool
 
 
+class _Unit(NamedTuple):
+    """The coding unit a coding is for: its index among the units of its kind, span, speaker."""
+
+    index: int
+    start: int
+    end: int
+    speaker: str | None
+
+
 #: the first-placed match of one rule: by start, then end
 _FOUND_PLACE = itemgetter(1, 2)
 
@@ -46,7 +55,7 @@ class DocumentCoding:
     """One document's coding units (all three kinds) and its codings."""
 
     document: Document
-    units: dict[str, list[Segment]]
+    units: DocumentUnits
     codings: list[Coding]
 
 
@@ -58,14 +67,8 @@ def speaker_allowed(spec: CodeSpec, speaker: str | None) -> bool:
     return not (speaker and any(fnmatch.fnmatchcase(name, p) for p in spec.speakers_exclude))
 
 
-def _segment_at(segments: list[Segment], starts: list[int], offset: int) -> Segment | None:
-    index = bisect.bisect_right(starts, offset) - 1
-    if index >= 0 and segments[index].start <= offset < segments[index].end:
-        return segments[index]
-    return None
-
-
-def _span_at(spans: list[tuple[int, int]], starts: list[int], offset: int) -> int | None:
+def _span_at(spans: Sequence[tuple[int, ...]], starts: list[int], offset: int) -> int | None:
+    """The index of the span (start, end, ...) that holds ``offset``, if any."""
     index = bisect.bisect_right(starts, offset) - 1
     if index >= 0 and spans[index][0] <= offset < spans[index][1]:
         return index
@@ -203,43 +206,44 @@ class Engine:
 
     def assemble(self, document: Document, sentences: Sentences, records: dict[tuple[str, str], list[Record]]) -> DocumentCoding:
         """Turn sentence spans and rule records (from :meth:`derive` or a cache) into codings."""
-        units = segment_spans(document, [[(turn.start + s, turn.start + e) for s, e in sents] for turn, sents in zip(document.turns, sentences)])
-        starts = {unit: [s.start for s in segs] for unit, segs in units.items()}
+        turns = document.turns
+        spans = unit_spans(document, [[(turn.start + s, turn.start + e) for s, e in sents] for turn, sents in zip(turns, sentences)])
+        starts = {unit: [span[0] for span in found] for unit, found in spans.items()}
         specs = self.compiled.specs
         found: dict[tuple[str, int], dict[str, list[_Found]]] = defaultdict(lambda: defaultdict(list))
         vetoed: set[tuple[str, int]] = set()
-        turns = document.turns
         for (code_id, rule_id), rule_records in records.items():
             unit = specs[code_id].unit
             for turn_index, kind, anchor, cstart, cend, negated in rule_records:
                 offset = turns[turn_index].start
-                segment = _segment_at(units[unit], starts[unit], offset + anchor)
-                if segment is None:
+                index = _span_at(spans[unit], starts[unit], offset + anchor)
+                if index is None:
                     continue
                 if kind == "X":
-                    vetoed.add((code_id, segment.index))
+                    vetoed.add((code_id, index))
                 else:
-                    found[(code_id, segment.index)][rule_id].append(_Found(rule_id, offset + cstart, offset + cend, bool(negated)))
+                    found[(code_id, index)][rule_id].append(_Found(rule_id, offset + cstart, offset + cend, bool(negated)))
         codings = []
-        for (code_id, seg_index), by_rule in found.items():
-            if (code_id, seg_index) in vetoed:
+        for (code_id, index), by_rule in found.items():
+            if (code_id, index) in vetoed:
                 continue
             spec = specs[code_id]
-            segment = units[spec.unit][seg_index]
-            allowed = self._speaker_ok.get((code_id, segment.speaker))
+            start, end, turn_index = spans[spec.unit][index]
+            speaker = turns[turn_index].speaker
+            allowed = self._speaker_ok.get((code_id, speaker))
             if allowed is None:
-                allowed = self._speaker_ok[(code_id, segment.speaker)] = speaker_allowed(spec, segment.speaker)
+                allowed = self._speaker_ok[(code_id, speaker)] = speaker_allowed(spec, speaker)
             if not allowed:
                 continue
-            coding = self._decide(document, spec, segment, by_rule)
+            coding = self._decide(document, spec, _Unit(index, start, end, speaker), by_rule)
             if coding is not None:
                 codings.append(coding)
         codings.sort(key=lambda c: (c.start, c.end, c.code))
-        return DocumentCoding(document, units, codings)
+        return DocumentCoding(document, DocumentUnits(document.id, [turn.speaker for turn in turns], spans), codings)
 
-    def _decide(self, document: Document, spec: CodeSpec, segment: Segment, by_rule: dict[str, list[_Found]]) -> Coding | None:
+    def _decide(self, document: Document, spec: CodeSpec, unit: _Unit, by_rule: dict[str, list[_Found]]) -> Coding | None:
         if len(by_rule) == 1 and not self._combinations[spec.code.id]:
-            return self._decide_one(document, spec, segment, by_rule)
+            return self._decide_one(document, spec, unit, by_rule)
         effective: dict[str, list[_Found]] = {}
         for rule_id, matches in by_rule.items():
             mode = spec.negated[rule_id]
@@ -265,9 +269,9 @@ class Engine:
         order = self._order
         primary = min((m for ms in firing.values() for m in ms), key=lambda m: (m.start, m.end, order[(spec.code.id, m.rule)]))
         rules = sorted(firing, key=lambda r: order[(spec.code.id, r)])
-        return self._coding(document, spec, segment, primary, ";".join(rules), all(m.negated for ms in firing.values() for m in ms))
+        return self._coding(document, spec, unit, primary, ";".join(rules), all(m.negated for ms in firing.values() for m in ms))
 
-    def _decide_one(self, document: Document, spec: CodeSpec, segment: Segment, by_rule: dict[str, list[_Found]]) -> Coding | None:
+    def _decide_one(self, document: Document, spec: CodeSpec, unit: _Unit, by_rule: dict[str, list[_Found]]) -> Coding | None:
         """:meth:`_decide` for the common case: one rule matched, and the code has no combinations."""
         [(rule_id, matches)] = by_rule.items()
         if spec.rules[rule_id].helper:
@@ -280,18 +284,18 @@ class Engine:
         elif mode == "keep":
             matches = [m._replace(negated=False) for m in matches]
         primary = matches[0] if len(matches) == 1 else min(matches, key=_FOUND_PLACE)
-        return self._coding(document, spec, segment, primary, rule_id, all(m.negated for m in matches))
+        return self._coding(document, spec, unit, primary, rule_id, all(m.negated for m in matches))
 
     @staticmethod
-    def _coding(document: Document, spec: CodeSpec, segment: Segment, primary: _Found, rules: str, negated: bool) -> Coding:
+    def _coding(document: Document, spec: CodeSpec, unit: _Unit, primary: _Found, rules: str, negated: bool) -> Coding:
         return Coding(
             document=document.id,
             case=document.case,
-            speaker=segment.speaker,
-            unit=segment.unit,
-            segment=segment.index,
-            start=segment.start,
-            end=segment.end,
+            speaker=unit.speaker,
+            unit=spec.unit,
+            segment=unit.index,
+            start=unit.start,
+            end=unit.end,
             theme=spec.theme,
             code=spec.code.id,
             rule=primary.rule,

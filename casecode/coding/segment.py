@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Mapping, Sequence
+from typing import Any, Iterator, overload
 
 from spacy.tokens import Doc
 
@@ -41,27 +42,99 @@ def sentences(doc: Doc, turn: Turn, text: str | None = None) -> list[tuple[int, 
     return TurnTokens(doc, text).sentences(turn.start)
 
 
-def segment_document(document: Document, turn_docs: list[Doc]) -> dict[str, list[Segment]]:
-    """All coding units of a document, by unit, in text order."""
-    found = [list(sentences(doc, turn, document.text[turn.start : turn.end])) for turn, doc in zip(document.turns, turn_docs)]
-    return segment_spans(document, found)
+#: a coding unit's span: (start, end, turn index), document offsets
+UnitSpan = tuple[int, int, int]
 
 
-def segment_spans(document: Document, turn_sentences: list[list[tuple[int, int]]]) -> dict[str, list[Segment]]:
+def unit_spans(document: Document, turn_sentences: list[list[tuple[int, int]]]) -> dict[str, list[UnitSpan]]:
     """All coding units of a document from each turn's sentence spans (document offsets).
 
     Paragraphs and turns come from the text alone, so with the sentence spans known
-    (e.g. from the match cache) no processed ``Doc`` is needed.
+    (e.g. from the match cache) no processed ``Doc`` is needed. A unit's index is its
+    position in its list.
     """
-    text, doc_id = document.text, document.id
-    sentence: list[Segment] = []
-    paragraph: list[Segment] = []
-    whole: list[Segment] = []
+    text = document.text
+    sentence: list[UnitSpan] = []
+    paragraph: list[UnitSpan] = []
+    whole: list[UnitSpan] = []
     for turn_index, (turn, sents) in enumerate(zip(document.turns, turn_sentences)):
-        speaker = turn.speaker
-        whole.append(Segment(doc_id, "turn", len(whole), turn.start, turn.end, speaker, turn_index))
-        for start, end in paragraphs(text, turn):
-            paragraph.append(Segment(doc_id, "paragraph", len(paragraph), start, end, speaker, turn_index))
-        for start, end in sents:
-            sentence.append(Segment(doc_id, "sentence", len(sentence), start, end, speaker, turn_index))
+        whole.append((turn.start, turn.end, turn_index))
+        paragraph.extend((start, end, turn_index) for start, end in paragraphs(text, turn))
+        sentence.extend((start, end, turn_index) for start, end in sents)
     return {"sentence": sentence, "paragraph": paragraph, "turn": whole}
+
+
+class DocumentUnits(Sequence[Segment]):
+    """Every coding unit of one document, as :class:`Segment` objects made on demand.
+
+    A document has many more units than codings, and most are only ever written to
+    units.csv: they are held as compact spans, in the order units.csv lists them (by
+    unit name, then index).
+
+    Args:
+        document: the document id.
+        speakers: each turn's speaker.
+        spans: each unit's spans, as :func:`unit_spans` gives them.
+    """
+
+    __slots__ = ("document", "speakers", "spans", "_order")
+
+    def __init__(self, document: str, speakers: Sequence[str | None], spans: Mapping[str, list[UnitSpan]]) -> None:
+        self.document = document
+        self.speakers = tuple(speakers)
+        self.spans = {unit: spans[unit] for unit in sorted(spans)}
+        self._order: list[tuple[str, int]] | None = None
+
+    @classmethod
+    def none(cls, document: str) -> "DocumentUnits":
+        """No units (a document whose coding failed)."""
+        return cls(document, (), {})
+
+    def of(self, unit: str) -> list[Segment]:
+        """The units of one kind ("sentence", "paragraph", "turn"), in text order."""
+        return [self._segment(unit, index, span) for index, span in enumerate(self.spans.get(unit, []))]
+
+    def rows(self) -> Iterator[tuple[str, str, int, int, int, str | None, int]]:
+        """(document, unit, index, start, end, speaker, turn) of every unit, without Segment objects."""
+        document, speakers = self.document, self.speakers
+        for unit, found in self.spans.items():
+            for index, (start, end, turn) in enumerate(found):
+                yield document, unit, index, start, end, speakers[turn], turn
+
+    def _segment(self, unit: str, index: int, span: UnitSpan) -> Segment:
+        start, end, turn = span
+        return Segment(self.document, unit, index, start, end, self.speakers[turn], turn)  # type: ignore[arg-type]
+
+    def __len__(self) -> int:
+        return sum(len(found) for found in self.spans.values())
+
+    def __iter__(self) -> Iterator[Segment]:
+        for row in self.rows():
+            yield Segment(*row)  # type: ignore[arg-type]
+
+    @overload
+    def __getitem__(self, position: int) -> Segment: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> list[Segment]: ...
+
+    def __getitem__(self, position: int | slice) -> Segment | list[Segment]:
+        if isinstance(position, slice):
+            return list(self)[position]
+        if self._order is None:
+            self._order = [(unit, index) for unit, found in self.spans.items() for index in range(len(found))]
+        unit, index = self._order[position]
+        return self._segment(unit, index, self.spans[unit][index])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DocumentUnits):
+            return (self.document, self.speakers, self.spans) == (other.document, other.speakers, other.spans)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"DocumentUnits({self.document!r}, {', '.join(f'{len(v)} {k}' for k, v in self.spans.items())})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (DocumentUnits, (self.document, self.speakers, self.spans))

@@ -24,6 +24,7 @@ import pandas as pd
 
 from casecode.codebook.load import LoadedCodebook
 from casecode.codebook.schema import Codebook
+from casecode.coding.segment import DocumentUnits
 from casecode.errors import ResultsError
 from casecode.export import folder as _folder  # write helpers looked up at call time, as write_results does
 from casecode.export.safety import FORMULA_STARTS, neutralise
@@ -51,6 +52,36 @@ def _csv_bytes(rows: Iterable[Iterable[Any]], *, spreadsheet: bool = False) -> b
     writer = csv.writer(buffer, lineterminator="\r\n" if spreadsheet else "\n")
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
+
+
+def _spreadsheet_bytes(rows: list[tuple[Any, ...]], data: bytes) -> bytes:
+    """segments_for_spreadsheets.csv rows, given the same rows and their segments.csv bytes.
+
+    When no cell needs neutralising and no cell holds a line break, the spreadsheet
+    rows differ only in their CRLF line ends.
+    """
+    sheet = [_spreadsheet_row(row) for row in rows]
+    if all(a is b for a, b in zip(sheet, rows)) and b"\r" not in data and data.count(b"\n") == len(rows):
+        return data.replace(b"\n", b"\r\n")
+    return _csv_bytes(sheet, spreadsheet=True)
+
+
+def _unit_bytes(rows: Iterable[tuple[Any, ...]]) -> bytes:
+    """units.csv rows (as :func:`_csv_bytes` writes them), formatted directly.
+
+    ``rows`` are (document, unit, index, start, end, speaker, turn) as
+    :func:`~casecode.export.tables.unit_row` gives them (a speaker may be None). Text
+    fields are quoted once per distinct value; numbers need no quoting.
+    """
+    memo: dict[str, str] = {}
+
+    def field(value: str) -> str:
+        quoted = memo.get(value)
+        if quoted is None:
+            quoted = memo[value] = _csv_bytes([[value, ""]]).decode("utf-8")[:-2]  # 'value,\n' -> 'value'
+        return quoted
+
+    return "".join([f"{field(document)},{field(unit)},{index},{start},{end},{field(speaker or '')},{turn}\n" for document, unit, index, start, end, speaker, turn in rows]).encode("utf-8")
 
 
 def _write_parquet_chunked(source: Path, target: Path, *, rows: int = 20_000) -> None:
@@ -109,7 +140,10 @@ class _SpillTable:
         self.chunks: list[tuple[str, int, int]] = []  # (document id, offset, length)
 
     def add(self, document_id: str, rows: Iterable[Iterable[Any]]) -> None:
-        data = _csv_bytes(rows, spreadsheet=self.spreadsheet)
+        self.add_bytes(document_id, _csv_bytes(rows, spreadsheet=self.spreadsheet))
+
+    def add_bytes(self, document_id: str, data: bytes) -> None:
+        """Add one document's rows, already formatted as this table's CSV."""
         if data:
             self.chunks.append((document_id, self.handle.tell(), len(data)))
             self.handle.write(data)
@@ -165,7 +199,7 @@ class FolderWriter:
     def __exit__(self, *exc: object) -> None:
         self.abort()
 
-    def add(self, document: Document, codings: list[Coding], units: list[Segment]) -> None:
+    def add(self, document: Document, codings: list[Coding], units: Sequence[Segment]) -> None:
         """Write one document's text, codings (sorted by start, end, code) and units."""
         text = document.text
         texts = self.staging / "texts"
@@ -176,9 +210,11 @@ class FolderWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")
         rows = [segment_row(c, text) for c in sorted(codings, key=lambda c: (c.start, c.end, c.code))]
-        self.segments.add(document.id, rows)
-        self.sheet.add(document.id, (_spreadsheet_row(row) for row in rows))
-        self.units.add(document.id, (unit_row(s) for s in sorted(units, key=lambda s: (s.unit, s.index))))
+        data = _csv_bytes(rows)
+        self.segments.add_bytes(document.id, data)
+        self.sheet.add_bytes(document.id, _spreadsheet_bytes(rows, data))
+        ordered = units.rows() if isinstance(units, DocumentUnits) else (unit_row(s) for s in sorted(units, key=lambda s: (s.unit, s.index)))
+        self.units.add_bytes(document.id, _unit_bytes(ordered))
         self.infos.append(DocumentInfo.of(document))
         self.codings += len(codings)
         self.counts.update((document.case, c.code) for c in codings)

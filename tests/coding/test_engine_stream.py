@@ -28,7 +28,7 @@ def test_process_consumes_an_endless_stream_lazily() -> None:
     engine = Engine(compile_codebook(load_codebook(CODEBOOK), nlp), batch_size=4)
     results = list(itertools.islice(engine.code(endless()), 10))
     assert [r.document.id for r in results] == [f"d{i:04d}" for i in range(10)]
-    assert [len(r.units["turn"]) for r in results] == [0, 2, 2, 0, 2, 2, 0, 2, 2, 0]
+    assert [len(r.units.of("turn")) for r in results] == [0, 2, 2, 0, 2, 2, 0, 2, 2, 0]
     coded = results[1].codings
     assert {"financial_pressure"} <= {c.code for c in coded}
     assert all(c.document == "d0001" for c in coded)

@@ -9,8 +9,8 @@ import pytest
 
 from casecode import code_corpus
 from casecode.errors import CaseAssignmentError, ResultsError
-from casecode.load import load_corpus
 from casecode.export.folder import write_results
+from casecode.load import load_corpus
 from casecode.synthetic import synthetic_transcript, write_synthetic_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,3 +93,27 @@ def test_streamed_parquet_holds_the_same_table(example_run, tmp_path: Path) -> N
     assert len(ours) > 0
     pd.testing.assert_frame_equal(ours.astype(str), theirs.astype(str))
     assert list(ours.dtypes.astype(str)) == list(theirs.dtypes.astype(str))
+
+
+AWKWARD = ["", "R1", "Dr, Smith", 'the "chair"', "two\nlines", "cr\rhere", "=SUM(A1)", "-so", "’quoted’ é"]
+
+
+def test_unit_rows_formatted_directly_equal_the_csv_writer() -> None:
+    from casecode.export.stream import _csv_bytes, _unit_bytes
+    from casecode.export.tables import unit_row
+    from casecode.model import Segment
+
+    units = [Segment(document, "sentence", i, i * 10, i * 10 + 5, speaker or None, i) for i, (document, speaker) in enumerate(itertools.product(AWKWARD, AWKWARD))]
+    assert _unit_bytes(unit_row(s) for s in units) == _csv_bytes(unit_row(s) for s in units)
+
+
+@pytest.mark.parametrize("matched", AWKWARD)
+def test_spreadsheet_rows_equal_neutralised_rows_written_with_crlf(matched: str) -> None:
+    from casecode.export.safety import neutralise
+    from casecode.export.stream import _TEXT_COLUMNS, _csv_bytes, _spreadsheet_bytes
+
+    plain = ("d", "c", "R1", "sentence", 0, 0, 5, "t", "code", "rule", "rule", "fine", 0, 4, False, "auto", "fine.")
+    awkward = plain[:11] + (matched,) + plain[12:16] + (f"{matched} said.",)
+    for rows in ([plain], [plain, awkward], [awkward, awkward]):
+        expected = _csv_bytes(([neutralise(v) if i in _TEXT_COLUMNS else v for i, v in enumerate(row)] for row in rows), spreadsheet=True)
+        assert _spreadsheet_bytes(rows, _csv_bytes(rows)) == expected
