@@ -89,5 +89,21 @@ def best_of(repeat: int, func: Any) -> float:
     return min(times)
 
 
+def best_interleaved(repeat: int, runs: dict[str, Any]) -> dict[str, float]:
+    """The shortest wall time of each run over ``repeat`` rounds, the runs taking turns.
+
+    Taking turns (rather than all repeats of one run, then the next) exposes every run
+    to the same changes in other load on the machine, so the ratios between them hold
+    even when the absolute rates drift.
+    """
+    best = {name: float("inf") for name in runs}
+    for _ in range(repeat):
+        for name, func in runs.items():
+            start = time.perf_counter()
+            func()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
+
+
 def words_in(texts: list[str]) -> int:
     return sum(len(t.split()) for t in texts)

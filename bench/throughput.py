@@ -1,6 +1,7 @@
 """Throughput: casecode words/s against spaCy's own pipeline on the same synthetic text.
 
-Prints, measured in this one run (best of --repeat, to damp other load on the machine):
+Prints, measured in this one run (best of --repeat rounds in which the runs take turns,
+to damp other load on the machine):
   * spaCy blank + sentencizer + lookup lemmatizer, ``nlp.pipe`` over the speaker turns;
   * cold ``code_corpus`` with the example codebook, and with its phrase rules only
     (pipeline built afresh, loading, NLP, matching, writing the results folder
@@ -16,13 +17,14 @@ import argparse
 import tempfile
 import warnings
 from pathlib import Path
+from typing import Callable
 
-from _common import CODEBOOK, best_of, load_average, phrase_only_codebook, words_in
+from _common import CODEBOOK, best_interleaved, load_average, phrase_only_codebook, words_in
 
 warnings.filterwarnings("ignore")
 
 
-def spacy_seconds(texts: list[str], repeat: int) -> float:
+def spacy_run(texts: list[str]) -> Callable[[], None]:
     import spacy
 
     nlp = spacy.blank("en")
@@ -34,10 +36,10 @@ def spacy_seconds(texts: list[str], repeat: int) -> float:
         for _ in nlp.pipe(texts, batch_size=64):
             pass
 
-    return best_of(repeat, run)
+    return run
 
 
-def casecode_seconds(corpus: Path, codebook: Path, out: Path, repeat: int) -> float:
+def casecode_run(corpus: Path, codebook: Path, out: Path) -> Callable[[], None]:
     import casecode.nlp
     from casecode import code_corpus
 
@@ -45,7 +47,7 @@ def casecode_seconds(corpus: Path, codebook: Path, out: Path, repeat: int) -> fl
         casecode.nlp._build_cached.cache_clear()  # cold: build the pipeline as a new process would
         code_corpus([corpus], codebook, out=out, xlsx=False, keep=False)
 
-    return best_of(repeat, run)
+    return run
 
 
 def main() -> None:
@@ -65,9 +67,15 @@ def main() -> None:
         words = words_in(texts)
         phrases = phrase_only_codebook(root / "phrases.yaml")
         print(f"corpus: {words:,} words in {len(texts):,} speaker turns (synthetic, seed {args.seed}); load average {load_average()}")
-        spacy_wps = words / spacy_seconds(texts, args.repeat)
-        example_wps = words / casecode_seconds(root / "corpus", CODEBOOK, root / "out-example", args.repeat)
-        phrase_wps = words / casecode_seconds(root / "corpus", phrases, root / "out-phrases", args.repeat)
+        seconds = best_interleaved(
+            args.repeat,
+            {
+                "spacy": spacy_run(texts),
+                "example": casecode_run(root / "corpus", CODEBOOK, root / "out-example"),
+                "phrases": casecode_run(root / "corpus", phrases, root / "out-phrases"),
+            },
+        )
+        spacy_wps, example_wps, phrase_wps = (words / seconds[name] for name in ("spacy", "example", "phrases"))
         print(f"spaCy blank+sentencizer+lemmatizer nlp.pipe : {spacy_wps:>10,.0f} words/s")
         print(f"casecode, example codebook (cold)          : {example_wps:>10,.0f} words/s   ratio {example_wps / spacy_wps:.2f}")
         print(f"casecode, phrase-only codebook (cold)      : {phrase_wps:>10,.0f} words/s   ratio {phrase_wps / spacy_wps:.2f}  (target >= 0.70)")

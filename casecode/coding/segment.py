@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Iterator, overload
+from typing import Any, Iterable, Iterator, overload
 
 from spacy.tokens import Doc
 
@@ -89,6 +89,20 @@ class DocumentUnits(Sequence[Segment]):
     def none(cls, document: str) -> "DocumentUnits":
         """No units (a document whose coding failed)."""
         return cls(document, (), {})
+
+    @classmethod
+    def from_segments(cls, document: str, segments: Iterable[Segment]) -> "DocumentUnits":
+        """The units of one document, given as :class:`Segment` objects (indexes must run 0, 1, ...)."""
+        speakers: dict[int, str | None] = {}
+        spans: dict[str, list[UnitSpan]] = {}
+        for segment in sorted(segments, key=lambda s: (s.unit, s.index)):
+            found = spans.setdefault(segment.unit, [])
+            if segment.index != len(found):
+                raise ValueError(f"{document}: {segment.unit} units are not numbered 0, 1, ... (found {segment.index} at {len(found)})")
+            found.append((segment.start, segment.end, segment.turn))
+            speakers[segment.turn] = segment.speaker
+        turns = [speakers.get(turn) for turn in range(max(speakers, default=-1) + 1)]
+        return cls(document, turns, spans)
 
     def of(self, unit: str) -> list[Segment]:
         """The units of one kind ("sentence", "paragraph", "turn"), in text order."""

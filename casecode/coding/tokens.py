@@ -8,6 +8,8 @@ to the NLP pipeline itself.
 
 from __future__ import annotations
 
+from itertools import compress
+
 from spacy.attrs import IDX, IS_PUNCT, LENGTH, LOWER, SENT_START
 from spacy.tokens import Doc
 
@@ -30,6 +32,11 @@ class TurnTokens:
     """
 
     __slots__ = ("doc", "text", "idx", "length", "lower", "punct", "sent_start", "_parsed")
+    idx: list[int]  # character offset of each token in the turn
+    length: list[int]  # its length in characters
+    lower: list[int]  # the hash of its lower-case form
+    punct: list[int]  # 1 for punctuation
+    sent_start: list[bool]  # whether it starts a sentence
 
     def __init__(self, doc: Doc, text: str | None = None) -> None:
         self.doc = doc
@@ -37,12 +44,9 @@ class TurnTokens:
         self.text = doc.text if text is None else text
         if len(doc):
             values = doc.to_array([IDX, LENGTH, LOWER, IS_PUNCT, SENT_START])
-            self.idx: list[int] = values[:, 0].tolist()
-            self.length: list[int] = values[:, 1].tolist()
-            self.lower: list[int] = values[:, 2].tolist()
-            self.punct: list[int] = values[:, 3].tolist()
+            self.idx, self.length, self.lower, self.punct = values[:, :4].T.tolist()
             # SENT_START is -1/0/1; read unsigned, -1 is not 1 either way.
-            self.sent_start: list[bool] = (values[:, 4] == 1).tolist()
+            self.sent_start = (values[:, 4] == 1).tolist()
         else:
             self.idx = self.length = self.lower = self.punct = []
             self.sent_start = []
@@ -69,13 +73,17 @@ class TurnTokens:
         """
         if not self.idx:
             return []
-        idx, text = self.idx, self.text
-        bounds = [idx[i] for i, first in enumerate(self.sent_start) if first and i]
-        bounds.insert(0, 0)
+        text = self.text
+        bounds = list(compress(self.idx, self.sent_start))
+        if not self.sent_start[0]:
+            bounds.insert(0, 0)
         bounds.append(len(text))
         spans = []
-        for begin, stop in zip(bounds, bounds[1:]):
-            start, end = trimmed(text, begin, stop)
+        for start, end in zip(bounds, bounds[1:]):
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            while start < end and text[start].isspace():
+                start += 1
             if end > start:
                 spans.append((offset + start, offset + end))
         return spans

@@ -28,7 +28,7 @@ from casecode.coding.segment import DocumentUnits
 from casecode.errors import ResultsError
 from casecode.export import folder as _folder  # write helpers looked up at call time, as write_results does
 from casecode.export.safety import FORMULA_STARTS, neutralise
-from casecode.export.tables import DocumentInfo, cases_frame, documents_frame, manifest, segment_row, unit_row
+from casecode.export.tables import DocumentInfo, cases_frame, documents_frame, manifest, segment_row
 from casecode.model import Coding, Document, Segment
 from casecode.results import _STAGED, INT_COLUMNS, SEGMENT_COLUMNS, UNIT_COLUMNS, Results, _read_csv, atomic_path, text_path, transaction
 
@@ -66,22 +66,24 @@ def _spreadsheet_bytes(rows: list[tuple[Any, ...]], data: bytes) -> bytes:
     return _csv_bytes(sheet, spreadsheet=True)
 
 
-def _unit_bytes(rows: Iterable[tuple[Any, ...]]) -> bytes:
-    """units.csv rows (as :func:`_csv_bytes` writes them), formatted directly.
+def _csv_field(value: str) -> str:
+    """One text field as :func:`_csv_bytes` writes it (quoted only when it must be)."""
+    return _csv_bytes([[value, ""]]).decode("utf-8")[:-2]  # 'value,\n' -> 'value'
 
-    ``rows`` are (document, unit, index, start, end, speaker, turn) as
-    :func:`~casecode.export.tables.unit_row` gives them (a speaker may be None). Text
-    fields are quoted once per distinct value; numbers need no quoting.
+
+def _unit_bytes(units: DocumentUnits) -> bytes:
+    """units.csv rows (what :func:`_csv_bytes` of :func:`unit_row` gives), formatted directly.
+
+    The document id, unit names and speakers are quoted once per document; the rest
+    are numbers, which never need quoting.
     """
-    memo: dict[str, str] = {}
-
-    def field(value: str) -> str:
-        quoted = memo.get(value)
-        if quoted is None:
-            quoted = memo[value] = _csv_bytes([[value, ""]]).decode("utf-8")[:-2]  # 'value,\n' -> 'value'
-        return quoted
-
-    return "".join([f"{field(document)},{field(unit)},{index},{start},{end},{field(speaker or '')},{turn}\n" for document, unit, index, start, end, speaker, turn in rows]).encode("utf-8")
+    speakers = [_csv_field(speaker or "") for speaker in units.speakers]
+    document = _csv_field(units.document)
+    lines = []
+    for unit, spans in units.spans.items():
+        prefix = f"{document},{_csv_field(unit)},"
+        lines.extend([f"{prefix}{index},{start},{end},{speakers[turn]},{turn}\n" for index, (start, end, turn) in enumerate(spans)])
+    return "".join(lines).encode("utf-8")
 
 
 def _write_parquet_chunked(source: Path, target: Path, *, rows: int = 20_000) -> None:
@@ -213,8 +215,9 @@ class FolderWriter:
         data = _csv_bytes(rows)
         self.segments.add_bytes(document.id, data)
         self.sheet.add_bytes(document.id, _spreadsheet_bytes(rows, data))
-        ordered = units.rows() if isinstance(units, DocumentUnits) else (unit_row(s) for s in sorted(units, key=lambda s: (s.unit, s.index)))
-        self.units.add_bytes(document.id, _unit_bytes(ordered))
+        if not isinstance(units, DocumentUnits):
+            units = DocumentUnits.from_segments(document.id, units)
+        self.units.add_bytes(document.id, _unit_bytes(units))
         self.infos.append(DocumentInfo.of(document))
         self.codings += len(codings)
         self.counts.update((document.case, c.code) for c in codings)

@@ -99,12 +99,16 @@ AWKWARD = ["", "R1", "Dr, Smith", 'the "chair"', "two\nlines", "cr\rhere", "=SUM
 
 
 def test_unit_rows_formatted_directly_equal_the_csv_writer() -> None:
+    from casecode.coding.segment import DocumentUnits
     from casecode.export.stream import _csv_bytes, _unit_bytes
     from casecode.export.tables import unit_row
-    from casecode.model import Segment
 
-    units = [Segment(document, "sentence", i, i * 10, i * 10 + 5, speaker or None, i) for i, (document, speaker) in enumerate(itertools.product(AWKWARD, AWKWARD))]
-    assert _unit_bytes(unit_row(s) for s in units) == _csv_bytes(unit_row(s) for s in units)
+    for document in AWKWARD:
+        spans = {"turn": [(i * 10, i * 10 + 9, i) for i in range(len(AWKWARD))], "sentence": [(i * 10, i * 10 + 4, i) for i in range(len(AWKWARD))]}
+        units = DocumentUnits(document, [speaker or None for speaker in AWKWARD], spans)
+        assert [s.unit for s in units][:2] == ["sentence", "sentence"]
+        assert _unit_bytes(units) == _csv_bytes(unit_row(s) for s in units)
+        assert DocumentUnits.from_segments(document, reversed(list(units))) == units
 
 
 @pytest.mark.parametrize("matched", AWKWARD)
