@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import platform
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 import pandas as pd
 
@@ -207,9 +208,6 @@ def code_corpus(
         >>> run = code_corpus(["transcripts_example"], "codebooks/partnership.yaml", out="results", jobs=2)  # doctest: +SKIP
         >>> run.segments_frame()[["document", "code", "rule", "matched"]].head()  # doctest: +SKIP
     """
-    from casecode.coding.backends import DocumentCoder, open_backend
-    from casecode.export.stream import FolderWriter
-
     if not keep and out is None:
         raise OptionError("keep=False needs out=FOLDER", hint="give the results folder to stream the run into")
     book = codebook if isinstance(codebook, LoadedCodebook) else load_codebook(codebook)
@@ -217,10 +215,9 @@ def code_corpus(
     exclude = tuple(exclude)
     source = scan_corpus(paths, cases=cases, case_from=case_from, options=options, exclude=exclude, keep_going=keep_going)
     spec = _spec(book, model, cache, cache_dir, keep_going=keep_going)
-    # Build and check the pipeline here first: a codebook the pipeline cannot serve
-    # fails before any worker starts, and the manifest needs the pipeline's fingerprint.
-    coder = DocumentCoder(spec)
-    info = coder.info
+    if (jobs > 1 or dask is not None) and out is not None:
+        # Workers format the table rows too: this process then only appends bytes.
+        spec = dataclasses.replace(spec, rows=True, records=keep)
     run_options = {
         "inputs": [Path(p).as_posix() for p in paths],
         "cases": Path(cases).as_posix() if cases else None,
@@ -234,6 +231,34 @@ def code_corpus(
         "exclude": list(exclude),
         "keep_going": keep_going,
     }
+    # Worker processes start in the background while this process builds and checks
+    # the pipeline: a codebook the pipeline cannot serve fails here, before any
+    # document is read, and the manifest needs the pipeline's fingerprint.
+    with _backend_and_coder(jobs, dask, spec) as (backend, coder):
+        return _code_into(backend, coder, spec, source, book, run_options, out=out, progress=progress, xlsx=xlsx, keep=keep)
+
+
+@contextlib.contextmanager
+def _backend_and_coder(jobs: int, dask: Any, spec: "CoderSpec") -> Iterator[tuple[Any, Any]]:
+    """The backend for the run and a coder in this process, both closed at the end."""
+    from casecode.coding.backends import DocumentCoder, open_backend
+
+    with contextlib.ExitStack() as stack:
+        backend = stack.enter_context(open_backend(jobs=jobs, dask=dask, spec=spec)) if jobs > 1 or dask is not None else None
+        coder = DocumentCoder(spec)
+        if backend is None:
+            backend = stack.enter_context(open_backend(jobs=jobs, coder=coder))
+        yield backend, coder
+
+
+def _code_into(
+    backend: Any, coder: Any, spec: "CoderSpec", source: Any, book: LoadedCodebook, run_options: dict[str, Any], *,
+    out: str | Path | None, progress: Progress | None, xlsx: bool, keep: bool,
+) -> CodingRun:
+    """The rest of :func:`code_corpus`: code every document, write, and gather the run."""
+    from casecode.export.stream import FolderWriter
+
+    info = coder.info
     documents: list[Document] = []
     coding_failures: list[tuple[str, str]] = []
     codings: list[Coding] = []
@@ -242,22 +267,24 @@ def code_corpus(
     try:
         count = n_codings = 0
         seen_cases: set[str] = set()
-        with open_backend(jobs=jobs, dask=dask, coder=coder) as backend:
-            for coded in backend.run(spec, source.documents()):
-                if coded.error is not None:
-                    coding_failures.append((coded.document.source, f"{coded.document.id}: {coded.error}"))
-                    continue
-                if writer is not None:
+        for coded in backend.run(spec, source.documents()):
+            if coded.error is not None:
+                coding_failures.append((coded.document.source, f"{coded.document.id}: {coded.error}"))
+                continue
+            if writer is not None:
+                if coded.rows is not None:
+                    writer.add_rows(coded.document, coded.rows)
+                else:
                     writer.add(coded.document, coded.codings, coded.units)
-                if keep:
-                    documents.append(coded.document)
-                    codings.extend(coded.codings)
-                    units.extend(coded.units)
-                count += 1
-                seen_cases.add(coded.document.case)
-                n_codings += len(coded.codings)
-                if progress is not None:
-                    progress(coded.document)
+            if keep:
+                documents.append(coded.document)
+                codings.extend(coded.codings)
+                units.extend(coded.units)
+            count += 1
+            seen_cases.add(coded.document.case)
+            n_codings += coded.count
+            if progress is not None:
+                progress(coded.document)
         if not count:
             raise TranscriptError(f"none of the {len(coding_failures)} document(s) could be coded", hint=f"the first error: {coding_failures[0][1] if coding_failures else 'none'}")
         summary = RunSummary(count, len(seen_cases), n_codings, Path(out) if out is not None else None)

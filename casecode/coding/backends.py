@@ -32,6 +32,7 @@ from casecode.codebook.load import LoadedCodebook
 from casecode.coding.engine import Engine
 from casecode.coding.segment import DocumentUnits
 from casecode.errors import CasecodeError, OptionError
+from casecode.export.stream import DocumentRows, document_rows
 from casecode.model import Coding, Document
 from casecode.nlp import BLANK, PipelineInfo, build_pipeline, pipeline_info
 
@@ -51,12 +52,19 @@ class CoderSpec:
         cache_dir: the NLP cache folder, or None to run without the cache.
         keep_going: a document whose coding fails comes back with its ``error``
             instead of stopping the run.
+        rows: workers also format each document's results-table rows
+            (:class:`~casecode.export.stream.DocumentRows`), so that the process
+            writing the results folder only appends bytes.
+        records: workers send back codings and coding units as objects (needed
+            unless ``rows`` is all the caller uses).
     """
 
     codebook: LoadedCodebook
     model: str | None = None
     cache_dir: str | None = None
     keep_going: bool = False
+    rows: bool = False
+    records: bool = True
 
     @property
     def lemmas(self) -> bool:
@@ -65,7 +73,7 @@ class CoderSpec:
 
     @cached_property
     def key(self) -> str:
-        return hashlib.sha256(f"{self.codebook.sha256}\x1e{self.model}\x1e{self.cache_dir}\x1e{self.keep_going}".encode()).hexdigest()
+        return hashlib.sha256(f"{self.codebook.sha256}\x1e{self.model}\x1e{self.cache_dir}\x1e{self.keep_going}\x1e{self.rows}\x1e{self.records}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -75,13 +83,20 @@ class CodedDocument:
     ``units`` lists them by unit name, then index (units.csv's order).
 
     ``error`` is set (and the lists are empty) when coding the document failed and
-    the spec says ``keep_going``.
+    the spec says ``keep_going``. ``rows`` holds the formatted table rows when the
+    spec asks for them; without ``records`` the codings and units are then left out.
     """
 
     document: Document
     codings: list[Coding]
     units: DocumentUnits
     error: CasecodeError | None = None
+    rows: DocumentRows | None = None
+
+    @property
+    def count(self) -> int:
+        """How many codings the document has."""
+        return len(self.rows.codes) if self.rows is not None else len(self.codings)
 
 
 class DocumentCoder:
@@ -122,7 +137,8 @@ class DocumentCoder:
             if not self.spec.keep_going:
                 raise
             return CodedDocument(document, [], DocumentUnits.none(document.id), exc)
-        return CodedDocument(document, result.codings, result.units)
+        rows = document_rows(document, result.codings, result.units) if self.spec.rows else None
+        return CodedDocument(document, result.codings, result.units, rows=rows)
 
     def _code_cached(self, document: Document) -> Any:
         """Code with the match cache: parsed turns are read (or made) only for missing rules."""
@@ -170,25 +186,29 @@ def _pruned(rules: dict[str, Any], current: set[str]) -> dict[str, Any]:
 
 
 # Records cross process boundaries as plain tuples: smaller and faster to pickle.
-Packed = tuple[list[tuple[Any, ...]], Any, "str | None"]
+Packed = tuple[list[tuple[Any, ...]], Any, "str | None", "DocumentRows | None"]
 
 
-def _pack(coded: CodedDocument) -> Packed:
+def _pack(coded: CodedDocument, records: bool = True) -> Packed:
     if coded.error is not None:
         # Errors travel as their message: some CasecodeErrors cannot be pickled faithfully.
-        return ([], [], str(coded.error))
+        return ([], None, str(coded.error), None)
+    if not records:
+        return ([], None, None, coded.rows)
     return (
         [(c.document, c.case, c.speaker, c.unit, c.segment, c.start, c.end, c.theme, c.code, c.rule, c.rules, c.matched, c.match_start, c.match_end, c.negated, c.origin) for c in coded.codings],
         (coded.units.speakers, coded.units.spans),
         None,
+        coded.rows,
     )
 
 
 def _unpack(document: Document, packed: Packed) -> CodedDocument:
-    codings, units, error = packed
+    codings, units, error, rows = packed
     if error is not None:
         return CodedDocument(document, [], DocumentUnits.none(document.id), CasecodeError(error))
-    return CodedDocument(document, [Coding(*c) for c in codings], DocumentUnits(document.id, *units))
+    found = DocumentUnits(document.id, *units) if units is not None else DocumentUnits.none(document.id)
+    return CodedDocument(document, [Coding(*c) for c in codings], found, rows=rows)
 
 
 def _strip(document: Document) -> Document:
@@ -249,16 +269,28 @@ class SerialBackend(_Closing):
 # --- worker processes ------------------------------------------------------------
 
 _WORKER: DocumentCoder | None = None
+_WORKER_ERROR: str | None = None
 
 
 def _init_worker(spec: CoderSpec) -> None:
-    global _WORKER
-    _WORKER = DocumentCoder(spec)
+    # A failure is kept for the first batch to report: raised here, the pool would
+    # log a traceback. (The parent checks the codebook itself, so this is a backstop.)
+    global _WORKER, _WORKER_ERROR
+    try:
+        _WORKER = DocumentCoder(spec)
+    except CasecodeError as exc:
+        _WORKER_ERROR = str(exc)
+
+
+def _ready() -> bool:
+    return _WORKER is not None
 
 
 def _code_batch(documents: list[Document]) -> list[Packed]:
+    if _WORKER_ERROR is not None:
+        raise CasecodeError(_WORKER_ERROR)
     assert _WORKER is not None, "worker not initialised"
-    return [_pack(coded) for coded in _WORKER.code(documents)]
+    return [_pack(coded, _WORKER.spec.records) for coded in _WORKER.code(documents)]
 
 
 def _ordered(submit: Any, documents: Iterable[Document], window: int) -> Iterator[CodedDocument]:
@@ -288,26 +320,43 @@ def _mp_context() -> multiprocessing.context.BaseContext:
 
 
 class ProcessBackend(_Closing):
-    """N worker processes on this machine (``--jobs N``)."""
+    """N worker processes on this machine (``--jobs N``).
+
+    Args:
+        workers: how many.
+        spec: start the workers for this spec now (they start in the background:
+            importing spaCy and building the pipeline take a second or two), rather
+            than at the first :meth:`run`.
+    """
 
     name = "processes"
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, spec: CoderSpec | None = None) -> None:
         if workers < 1:
             raise OptionError(f"--jobs {workers}: must be 1 or more", hint="use --jobs 1 to run in this process, or the number of CPU cores")
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
+        self._spec: CoderSpec | None = None
+        if spec is not None:
+            self._start(spec)
 
-    def run(self, spec: CoderSpec, documents: Iterable[Document]) -> Iterator[CodedDocument]:
+    def _start(self, spec: CoderSpec) -> ProcessPoolExecutor:
         self.close()
         self._pool = ProcessPoolExecutor(self.workers, mp_context=_mp_context(), initializer=_init_worker, initargs=(spec,))
-        pool = self._pool
+        self._spec = spec
+        for _ in range(self.workers):
+            self._pool.submit(_ready)  # start every worker now, not one per submitted batch
+        return self._pool
+
+    def run(self, spec: CoderSpec, documents: Iterable[Document]) -> Iterator[CodedDocument]:
+        pool = self._pool if self._pool is not None and self._spec is not None and self._spec.key == spec.key else self._start(spec)
         yield from _ordered(lambda batch: pool.submit(_code_batch, batch), documents, window=2 * self.workers + 1)
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+            self._spec = None
 
 
 # --- Dask --------------------------------------------------------------------------
@@ -325,7 +374,7 @@ def _dask_code_batch(spec: CoderSpec, documents: list[Document]) -> list[Packed]
         coder = DocumentCoder(spec, fresh=True)
         with _DASK_LOCK:
             _DASK_CODERS[key] = coder
-    return [_pack(coded) for coded in coder.code(documents)]
+    return [_pack(coded, spec.records) for coded in coder.code(documents)]
 
 
 def _distributed() -> Any:
@@ -378,7 +427,7 @@ class DaskBackend(_Closing):
         self._owned = []
 
 
-def open_backend(*, jobs: int = 1, dask: Any = None, dask_processes: bool = True, coder: DocumentCoder | None = None) -> SerialBackend | ProcessBackend | DaskBackend:
+def open_backend(*, jobs: int = 1, dask: Any = None, dask_processes: bool = True, coder: DocumentCoder | None = None, spec: CoderSpec | None = None) -> SerialBackend | ProcessBackend | DaskBackend:
     """The backend for ``--jobs`` / ``--dask``: serial, worker processes, or Dask.
 
     Args:
@@ -386,6 +435,7 @@ def open_backend(*, jobs: int = 1, dask: Any = None, dask_processes: bool = True
             of Dask workers (default 2).
         dask: None, ``"local"``, a scheduler address, or a ``distributed.Client``.
         coder: a coder already built in this process, reused by the serial backend.
+        spec: start worker processes for this spec at once (see :class:`ProcessBackend`).
     """
     if dask is not None:
         return DaskBackend(dask, workers=jobs if jobs > 1 else None, processes=dask_processes)
@@ -393,7 +443,7 @@ def open_backend(*, jobs: int = 1, dask: Any = None, dask_processes: bool = True
         raise OptionError(f"--jobs {jobs}: must be 1 or more", hint="use --jobs 1 to run in this process, or the number of CPU cores")
     if jobs == 1:
         return SerialBackend(coder)
-    return ProcessBackend(jobs)
+    return ProcessBackend(jobs, spec)
 
 
 __all__ = ["Backend", "CodedDocument", "CoderSpec", "DaskBackend", "DocumentCoder", "ProcessBackend", "SerialBackend", "batches", "open_backend"]

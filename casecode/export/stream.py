@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -169,6 +170,33 @@ class _SpillTable:
             self.handle.close()
 
 
+@dataclass(frozen=True)
+class DocumentRows:
+    """One document's rows of segments.csv, segments_for_spreadsheets.csv and units.csv.
+
+    Formatted where the document was coded (a worker process, under ``--jobs``), so
+    the process writing the results folder only appends bytes.
+
+    Attributes:
+        segments, sheet, units: the CSV bytes of each table (no header).
+        codes: the code of each coding, for the matrix counts.
+    """
+
+    segments: bytes
+    sheet: bytes
+    units: bytes
+    codes: tuple[str, ...]
+
+
+def document_rows(document: Document, codings: Sequence[Coding], units: Sequence[Segment]) -> DocumentRows:
+    """Format one document's codings (any order) and coding units as table rows."""
+    rows = [segment_row(c, document.text) for c in sorted(codings, key=lambda c: (c.start, c.end, c.code))]
+    data = _csv_bytes(rows)
+    if not isinstance(units, DocumentUnits):
+        units = DocumentUnits.from_segments(document.id, units)
+    return DocumentRows(data, _spreadsheet_bytes(rows, data), _unit_bytes(units), tuple(c.code for c in codings))
+
+
 class FolderWriter:
     """Stream documents, codings and units into a results folder.
 
@@ -203,24 +231,23 @@ class FolderWriter:
 
     def add(self, document: Document, codings: list[Coding], units: Sequence[Segment]) -> None:
         """Write one document's text, codings (sorted by start, end, code) and units."""
-        text = document.text
+        self.add_rows(document, document_rows(document, codings, units))
+
+    def add_rows(self, document: Document, rows: "DocumentRows") -> None:
+        """Write one document's text and its rows, formatted already (e.g. by a worker)."""
         texts = self.staging / "texts"
         name = text_path(document.id)
         path = texts / name
         if ".." in Path(name).parts or not path.resolve().is_relative_to(texts.resolve()):
             raise ResultsError(f"{self.out / 'texts'}: refusing to write {name!r} outside the folder", hint="document ids must not contain '..' or start with '/'")
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="\n")
-        rows = [segment_row(c, text) for c in sorted(codings, key=lambda c: (c.start, c.end, c.code))]
-        data = _csv_bytes(rows)
-        self.segments.add_bytes(document.id, data)
-        self.sheet.add_bytes(document.id, _spreadsheet_bytes(rows, data))
-        if not isinstance(units, DocumentUnits):
-            units = DocumentUnits.from_segments(document.id, units)
-        self.units.add_bytes(document.id, _unit_bytes(units))
+        path.write_text(document.text, encoding="utf-8", newline="\n")
+        self.segments.add_bytes(document.id, rows.segments)
+        self.sheet.add_bytes(document.id, rows.sheet)
+        self.units.add_bytes(document.id, rows.units)
         self.infos.append(DocumentInfo.of(document))
-        self.codings += len(codings)
-        self.counts.update((document.case, c.code) for c in codings)
+        self.codings += len(rows.codes)
+        self.counts.update((document.case, code) for code in rows.codes)
 
     def finish(
         self,
