@@ -40,6 +40,8 @@ from casecode.nlp import BLANK, PipelineInfo, build_pipeline, pipeline_info
 # to amortise the round trip, small enough to keep two workers evenly busy.
 BATCH_CHARS = 100_000
 BATCH_DOCUMENTS = 256
+# A Dask task costs more to send and to report back: batches twice as large.
+DASK_BATCH_CHARS = 200_000
 
 
 @dataclass(frozen=True)
@@ -293,10 +295,10 @@ def _code_batch(documents: list[Document]) -> list[Packed]:
     return [_pack(coded, _WORKER.spec.records) for coded in _WORKER.code(documents)]
 
 
-def _ordered(submit: Any, documents: Iterable[Document], window: int) -> Iterator[CodedDocument]:
-    """Submit batches with at most ``window`` in flight; yield results in input order."""
+def _ordered(submit: Any, documents: Iterable[Document], window: int, chars: int = BATCH_CHARS) -> Iterator[CodedDocument]:
+    """Submit batches of about ``chars`` characters with at most ``window`` in flight; yield results in input order."""
     pending: deque[tuple[list[Document], Any]] = deque()
-    for batch in batches(documents):
+    for batch in batches(documents, chars=chars):
         pending.append((batch, submit([_strip(d) for d in batch])))
         if len(pending) >= window:
             yield from _collect(*pending.popleft())
@@ -394,17 +396,25 @@ class DaskBackend(_Closing):
         workers: with ``"local"``, how many worker processes (default 2).
         processes: with ``"local"``, workers as processes (True) or threads.
         timeout: how long to wait for a remote scheduler.
+        spec: send this spec to the workers now and have them build their pipelines
+            in the background, rather than at the first :meth:`run`.
     """
 
     name = "dask"
 
-    def __init__(self, address: Any, *, workers: int | None = None, processes: bool = True, timeout: str = "10s") -> None:
+    def __init__(self, address: Any, *, workers: int | None = None, processes: bool = True, timeout: str = "10s", spec: CoderSpec | None = None) -> None:
         distributed = _distributed()
         self._owned: list[Any] = []
+        self._spec: tuple[str, Any] | None = None  # (spec key, its future on the cluster)
         if isinstance(address, distributed.Client):
             self.client = address
         elif address == "local":
-            cluster = distributed.LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=processes, dashboard_address=":0")
+            import dask
+
+            # The workers' statistical profiler samples the coding thread's stack every
+            # 10 ms, which costs a tenth or more of the coding time; nobody reads it here.
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                cluster = distributed.LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=processes, dashboard_address=":0")
             self.client = distributed.Client(cluster)
             self._owned = [self.client, cluster]
         else:
@@ -414,12 +424,25 @@ class DaskBackend(_Closing):
                 raise OptionError(f"--dask {address}: cannot reach the scheduler ({type(exc).__name__})", hint="check the address (tcp://HOST:8786) and that the scheduler runs, or use --dask local") from None
             self._owned = [self.client]
         self.workers = max(1, sum(self.client.nthreads().values()))
+        if spec is not None:
+            self._prepare(spec)
+
+    def _prepare(self, spec: CoderSpec) -> Any:
+        """Send the spec to every worker, and have each build its pipeline in the background."""
+        if self._spec is None or self._spec[0] != spec.key:
+            # hash=False: a fresh key, which an earlier run cannot have released.
+            [future] = self.client.scatter([spec], broadcast=True, hash=False)
+            self._spec = (spec.key, future)
+            for worker in self.client.scheduler_info()["workers"]:
+                self.client.submit(_dask_code_batch, future, [], pure=False, workers=[worker], allow_other_workers=False)
+        return self._spec[1]
 
     def run(self, spec: CoderSpec, documents: Iterable[Document]) -> Iterator[CodedDocument]:
-        # A fresh key per run: a content-hashed key could be released by the previous run.
-        [spec_future] = self.client.scatter([spec], broadcast=True, hash=False)
+        spec_future = self._prepare(spec)
         submit = lambda batch: self.client.submit(_dask_code_batch, spec_future, batch, pure=False)  # noqa: E731
-        yield from _ordered(submit, documents, window=2 * self.workers + 1)
+        # More batches in flight than with worker processes: a Dask task takes a few
+        # hops (client, scheduler, worker) to start and to report back.
+        yield from _ordered(submit, documents, window=4 * self.workers + 2, chars=DASK_BATCH_CHARS)
 
     def close(self) -> None:
         for thing in self._owned:
@@ -435,10 +458,11 @@ def open_backend(*, jobs: int = 1, dask: Any = None, dask_processes: bool = True
             of Dask workers (default 2).
         dask: None, ``"local"``, a scheduler address, or a ``distributed.Client``.
         coder: a coder already built in this process, reused by the serial backend.
-        spec: start worker processes for this spec at once (see :class:`ProcessBackend`).
+        spec: start the workers for this spec at once, in the background (see
+            :class:`ProcessBackend` and :class:`DaskBackend`).
     """
     if dask is not None:
-        return DaskBackend(dask, workers=jobs if jobs > 1 else None, processes=dask_processes)
+        return DaskBackend(dask, workers=jobs if jobs > 1 else None, processes=dask_processes, spec=spec)
     if jobs < 1:
         raise OptionError(f"--jobs {jobs}: must be 1 or more", hint="use --jobs 1 to run in this process, or the number of CPU cores")
     if jobs == 1:
