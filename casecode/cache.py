@@ -152,6 +152,33 @@ def rule_digest(rule: Any, *, unit: str) -> str:
     return hashlib.sha256(f"{definition}\x1e{rule.match_attr}\x1e{extra}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+def phrase_lineage(rule: Any) -> tuple[str, tuple[str, ...]] | None:
+    """For a rule that is a list of phrases (``phrases`` or ``exclude``): its shape and phrases.
+
+    The shape is a digest of everything but the phrase list. A rule whose shape is
+    unchanged and which only gained phrases, none of which can occur in a document,
+    has the same matches in that document as before: see :meth:`DocumentCoder._grown
+    <casecode.coding.backends.DocumentCoder>`.
+    """
+    for name in ("phrases", "exclude"):
+        phrases = getattr(rule, name, None)
+        if phrases is not None:
+            return rule_digest(rule.model_copy(update={name: []}), unit=""), tuple(phrases)
+    return None
+
+
+def vocabulary(docs: Sequence[Doc]) -> dict[str, list[int]]:
+    """The distinct lower-case forms, lemmas and texts (string hashes) of a document's turns."""
+    from spacy.attrs import LEMMA, LOWER, ORTH
+
+    found: dict[str, set[int]] = {"lower": set(), "lemma": set(), "text": set()}
+    for doc in docs:
+        if len(doc):
+            for name, column in zip(found, doc.to_array([LOWER, LEMMA, ORTH]).T):
+                found[name].update(column.tolist())
+    return {name: sorted(values) for name, values in found.items()}
+
+
 class MatchCache:
     """Get and put what coding derives from one document's parsed turns.
 
@@ -159,7 +186,10 @@ class MatchCache:
     records}}`` addressed like a :class:`DocCache` entry (pipeline fingerprint, casecode
     version, turn texts). ``rules`` maps :func:`rule_digest` to the rule's records
     (see :meth:`casecode.coding.engine.Engine.derive`); records of earlier versions of
-    a rule stay, so undoing an edit is a hit too.
+    a rule stay, so undoing an edit is a hit too. ``vocab`` holds the document's
+    :func:`vocabulary` and ``lineage`` the digest, shape and phrases last seen for each
+    phrase rule, so that a phrase added to a rule needs the parsed document only where
+    its words occur.
     """
 
     def __init__(self, root: str | Path, fingerprint: str, *, version: str = "") -> None:
@@ -258,4 +288,4 @@ def clear_cache(cache_dir: str | Path | None = None) -> CacheInfo:
     return before
 
 
-__all__ = ["CacheInfo", "DocCache", "MatchCache", "cache_info", "clear_cache", "default_cache_dir", "entry_key", "resolve_cache_dir", "rule_digest"]
+__all__ = ["CacheInfo", "DocCache", "MatchCache", "cache_info", "clear_cache", "default_cache_dir", "entry_key", "phrase_lineage", "resolve_cache_dir", "rule_digest", "vocabulary"]

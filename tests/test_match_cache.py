@@ -163,3 +163,40 @@ def test_worker_processes_share_the_match_cache(tmp_path: Path) -> None:
     code_corpus([EXAMPLE], edited, out=tmp_path / "warm", xlsx=False, cache=True, cache_dir=cache, jobs=2)
     code_corpus([EXAMPLE], edited, out=tmp_path / "cold", xlsx=False, cache=False)
     _same_tables(tmp_path / "cold", tmp_path / "warm")
+
+
+def _grown_codebook(target: Path, added: str) -> Path:
+    """The example codebook with one more phrase in trust_lemma."""
+    text = CODEBOOK.read_text(encoding="utf-8")
+    grown = text.replace('phrases: ["trust", "goodwill", "good faith", "trustworthy"]', f'phrases: ["trust", "goodwill", "good faith", "trustworthy", "{added}"]', 1)
+    assert grown != text
+    target.write_text(grown, encoding="utf-8")
+    return target
+
+
+@pytest.mark.parametrize(("added", "documents_with_it"), [("bona fides", 0), ("respect", 2)])
+def test_an_added_phrase_needs_the_parsed_document_only_where_its_words_occur(tmp_path: Path, added: str, documents_with_it: int) -> None:
+    documents = list(load_corpus([EXAMPLE]).documents)
+    assert sum(added in d.text.lower() for d in documents) == documents_with_it
+    list(DocumentCoder(CoderSpec(load_codebook(CODEBOOK), None, str(tmp_path / "cache"))).code(documents))
+    grown = load_codebook(_grown_codebook(tmp_path / "grown.yaml", added))
+    coder = DocumentCoder(CoderSpec(grown, None, str(tmp_path / "cache")))
+    warm = list(coder.code(documents))
+    assert (coder.matches.hits, coder.matches.partial, coder.matches.misses) == (len(documents) - documents_with_it, documents_with_it, 0)
+    assert coder.cache.hits + coder.cache.misses == documents_with_it  # parsed turns read only there
+    cold = list(DocumentCoder(CoderSpec(grown)).code(documents))
+    assert [c.codings for c in warm] == [c.codings for c in cold]
+    assert [c.units for c in warm] == [c.units for c in cold]
+    again = DocumentCoder(CoderSpec(grown, None, str(tmp_path / "cache")))
+    assert [c.codings for c in again.code(documents)] == [c.codings for c in cold]
+    assert (again.matches.hits, again.cache.hits + again.cache.misses) == (len(documents), 0)  # filed under the new digest
+
+
+def test_a_phrase_rule_that_lost_a_phrase_is_matched_again(tmp_path: Path) -> None:
+    documents = list(load_corpus([EXAMPLE]).documents)
+    list(DocumentCoder(CoderSpec(load_codebook(CODEBOOK), None, str(tmp_path / "cache"))).code(documents))
+    shrunk = load_codebook(edited_codebook(tmp_path / "shrunk.yaml"))  # 'trust' removed from trust_lemma
+    coder = DocumentCoder(CoderSpec(shrunk, None, str(tmp_path / "cache")))
+    warm = list(coder.code(documents))
+    assert coder.matches.partial == len(documents)
+    assert [c.codings for c in warm] == [c.codings for c in DocumentCoder(CoderSpec(shrunk)).code(documents)]

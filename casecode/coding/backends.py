@@ -26,8 +26,8 @@ from typing import Any, Iterable, Iterator, Protocol
 
 from spacy.tokens import Doc
 
-from casecode.cache import DocCache, MatchCache, rule_digest
-from casecode.codebook.compile import CompiledCodebook, compile_codebook, uses_lemmas
+from casecode.cache import DocCache, MatchCache, phrase_lineage, rule_digest, vocabulary
+from casecode.codebook.compile import ATTR, CompiledCodebook, compile_codebook, uses_lemmas
 from casecode.codebook.load import LoadedCodebook
 from casecode.coding.engine import Engine
 from casecode.coding.segment import DocumentUnits
@@ -121,6 +121,8 @@ class DocumentCoder:
         self.matches = MatchCache(spec.cache_dir, self.info.fingerprint, version=casecode_version()) if spec.cache_dir else None
         specs = self.compiled.specs
         self.digests = {pair: rule_digest(specs[pair[0]].rules[pair[1]], unit=specs[pair[0]].unit) for pair in self.engine.matched_rules}
+        self.lineage = {pair: found for pair in self.digests if (found := phrase_lineage(specs[pair[0]].rules[pair[1]])) is not None}
+        self._phrase_words: dict[tuple[str, str], frozenset[int]] = {}
 
     def code(self, documents: Iterable[Document]) -> Iterator[CodedDocument]:
         """Code documents one at a time, in order."""
@@ -148,8 +150,14 @@ class DocumentCoder:
         texts = [document.text[t.start : t.end] for t in document.turns]
         entry = self.matches.get(texts)
         missing = [pair for pair, digest in self.digests.items() if entry is None or digest not in entry["rules"]]
+        grown = False
+        if entry is not None and missing:
+            still = [pair for pair in missing if not self._grown(entry, pair)]
+            grown, missing = len(still) < len(missing), still
         if entry is not None and not missing:
             self.matches.hits += 1
+            if grown:
+                self._store(texts, entry)
         else:
             docs = self._parsed(texts)
             sentences, found = self.engine.derive(document, docs, None if entry is None else missing, sentences=None if entry is None else entry["sentences"])
@@ -160,9 +168,50 @@ class DocumentCoder:
                 self.matches.partial += 1
             for pair, records in found.items():
                 entry["rules"][self.digests[pair]] = records
-            entry["rules"] = _pruned(entry["rules"], set(self.digests.values()))
-            self.matches.put(texts, entry)
+            if "vocab" not in entry:
+                entry["vocab"] = vocabulary(docs)
+            self._store(texts, entry)
         return self.engine.assemble(document, entry["sentences"], {pair: entry["rules"][digest] for pair, digest in self.digests.items()})
+
+    def _store(self, texts: list[str], entry: dict[str, Any]) -> None:
+        assert self.matches is not None
+        lineage = entry.setdefault("lineage", {})
+        for (code_id, rule_id), (shape, phrases) in self.lineage.items():
+            lineage[f"{code_id}\x1f{rule_id}"] = {"digest": self.digests[(code_id, rule_id)], "shape": shape, "phrases": list(phrases)}
+        entry["rules"] = _pruned(entry["rules"], set(self.digests.values()))
+        self.matches.put(texts, entry)
+
+    def _grown(self, entry: dict[str, Any], pair: tuple[str, str]) -> bool:
+        """Re-use a phrase rule's cached matches if it only gained phrases absent from this document.
+
+        A phrase matches only where every one of its words (as the rule compares them:
+        lower-case form, lemma or text) occurs in the document, so if some word of each
+        added phrase is missing from the document's vocabulary, the rule's matches are
+        those of its earlier version. Then they are filed under the new digest too.
+        """
+        lineage = self.lineage.get(pair)
+        earlier = entry.get("lineage", {}).get(f"{pair[0]}\x1f{pair[1]}")
+        vocab = entry.get("vocab")
+        if lineage is None or not earlier or vocab is None:
+            return False
+        shape, phrases = lineage
+        if earlier.get("shape") != shape or earlier.get("digest") not in entry["rules"] or not set(earlier.get("phrases", ())) <= set(phrases):
+            return False
+        attr = self.compiled.specs[pair[0]].rules[pair[1]].match_attr
+        present = set(vocab.get(attr, ()))
+        if any(self._words(attr, phrase) <= present for phrase in set(phrases) - set(earlier["phrases"])):
+            return False
+        entry["rules"][self.digests[pair]] = entry["rules"][earlier["digest"]]
+        return True
+
+    def _words(self, attr: str, phrase: str) -> frozenset[int]:
+        """A phrase's words as a rule of this attribute compares them (as the phrase matcher builds them)."""
+        words = self._phrase_words.get((attr, phrase))
+        if words is None:
+            text = phrase.strip()
+            doc = self.nlp(text) if attr == "lemma" else self.nlp.make_doc(text)
+            words = self._phrase_words[(attr, phrase)] = frozenset(doc.to_array(ATTR[attr]).tolist()) if len(doc) else frozenset()
+        return words
 
     def _parsed(self, texts: list[str]) -> list[Doc]:
         assert self.cache is not None
