@@ -39,12 +39,10 @@ import pandas as pd
 
 from casecode.codebook.load import LoadedCodebook, load_codebook
 from casecode.errors import ResultsError
+from casecode.export.rows import SEGMENT_COLUMNS, UNIT_COLUMNS
 
-SEGMENT_COLUMNS = [
-    "document", "case", "speaker", "unit", "segment", "start", "end", "theme", "code", "rule", "rules",
-    "matched", "match_start", "match_end", "negated", "origin", "text",
-]
-UNIT_COLUMNS = ["document", "unit", "index", "start", "end", "speaker", "turn"]
+__all__ = ["INT_COLUMNS", "SEGMENT_COLUMNS", "UNIT_COLUMNS", "Results", "read_results"]
+
 INT_COLUMNS = ("segment", "start", "end", "match_start", "match_end", "index", "turn", "characters", "words", "turns")
 
 

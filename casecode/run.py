@@ -6,7 +6,6 @@ import contextlib
 import dataclasses
 import platform
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
@@ -14,23 +13,18 @@ import pandas as pd
 
 from casecode.codebook.load import LoadedCodebook, load_codebook
 from casecode.errors import CasecodeError, OptionError, ResultsError, TranscriptError
-from casecode.export.tables import DocumentInfo, cases_frame, documents_frame, manifest, segment_row, unit_row
+from casecode.export.rows import segment_row, unit_row
+from casecode.export.tables import DocumentInfo, cases_frame, documents_frame, manifest
 from casecode.load import CaseFrom, Corpus, ReadOptions, scan_corpus
 from casecode.model import Coding, Document, Segment
 from casecode.nlp import PipelineInfo
+from casecode.versions import casecode_version
 from casecode.results import SEGMENT_COLUMNS, UNIT_COLUMNS, Results
 
 if TYPE_CHECKING:
     from casecode.coding.backends import CoderSpec
 
 Progress = Callable[[Document], None]
-
-
-def casecode_version() -> str:
-    try:
-        return metadata.version("casecode")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
 
 
 def _versions(info: PipelineInfo) -> dict[str, str]:

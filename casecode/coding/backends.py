@@ -32,9 +32,10 @@ from casecode.codebook.load import LoadedCodebook
 from casecode.coding.engine import Engine
 from casecode.coding.segment import DocumentUnits
 from casecode.errors import CasecodeError, OptionError
-from casecode.export.stream import DocumentRows, document_rows
+from casecode.export.rows import DocumentRows, document_rows
 from casecode.model import Coding, Document
 from casecode.nlp import BLANK, PipelineInfo, build_pipeline, pipeline_info
+from casecode.versions import casecode_version
 
 # A batch sent to a worker holds about this many characters (~15k words): large enough
 # to amortise the round trip, small enough to keep two workers evenly busy.
@@ -110,8 +111,6 @@ class DocumentCoder:
     """
 
     def __init__(self, spec: CoderSpec, *, fresh: bool = False) -> None:
-        from casecode.run import casecode_version
-
         self.spec = spec
         self.nlp = build_pipeline(spec.model, lemmas=spec.lemmas, fresh=fresh)
         self.info: PipelineInfo = pipeline_info(self.nlp, spec.model)

@@ -19,11 +19,13 @@ taken as a formula by Excel, LibreOffice or Google Sheets (``=HYPERLINK(...)``,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
-from casecode.results import atomic_path
+# pandas and the results module are imported where used: worker processes import this
+# module (through casecode.export.rows) and need only the cell rule.
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -48,6 +50,8 @@ def neutralise(value: Any) -> Any:
 
 def spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with every formula-like text cell (and header) neutralised."""
+    import pandas as pd
+
     out = frame.copy()
     for column in out.columns:
         if not (pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_bool_dtype(out[column])):
@@ -58,5 +62,7 @@ def spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_spreadsheet_csv(target: Path, frame: pd.DataFrame) -> None:
     """Write a CSV meant to be opened in a spreadsheet: neutralised cells, UTF-8 with BOM."""
+    from casecode.results import atomic_path
+
     with atomic_path(target) as tmp:
         spreadsheet_frame(frame).to_csv(tmp, index=False, lineterminator="\r\n", encoding="utf-8-sig")

@@ -11,13 +11,10 @@ previous results as they were.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import shutil
 import tempfile
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -25,66 +22,13 @@ import pandas as pd
 
 from casecode.codebook.load import LoadedCodebook
 from casecode.codebook.schema import Codebook
-from casecode.coding.segment import DocumentUnits
 from casecode.errors import ResultsError
 from casecode.export import folder as _folder  # write helpers looked up at call time, as write_results does
-from casecode.export.safety import FORMULA_STARTS, neutralise
-from casecode.export.tables import DocumentInfo, cases_frame, documents_frame, manifest, segment_row
+from casecode.export.safety import neutralise
+from casecode.export.rows import DocumentRows, _csv_bytes, document_rows
+from casecode.export.tables import DocumentInfo, cases_frame, documents_frame, manifest
 from casecode.model import Coding, Document, Segment
 from casecode.results import _STAGED, INT_COLUMNS, SEGMENT_COLUMNS, UNIT_COLUMNS, Results, _read_csv, atomic_path, text_path, transaction
-
-
-# segments.csv columns that hold text (the rest are numbers or booleans): the ones
-# segments_for_spreadsheets.csv neutralises, as export.safety.spreadsheet_frame does.
-_TEXT_COLUMNS = tuple(i for i, c in enumerate(SEGMENT_COLUMNS) if c not in ("segment", "start", "end", "match_start", "match_end", "negated"))
-_FORMULA_FIRST = frozenset(FORMULA_STARTS)
-
-
-def _spreadsheet_row(row: Sequence[Any]) -> Sequence[Any]:
-    """A segments.csv row as segments_for_spreadsheets.csv has it (most rows need no change)."""
-    for i in _TEXT_COLUMNS:
-        if row[i][:1] in _FORMULA_FIRST:
-            return [neutralise(v) if i in _TEXT_COLUMNS else v for i, v in enumerate(row)]
-    return row
-
-
-def _csv_bytes(rows: Iterable[Iterable[Any]], *, spreadsheet: bool = False) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n" if spreadsheet else "\n")
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
-def _spreadsheet_bytes(rows: list[tuple[Any, ...]], data: bytes) -> bytes:
-    """segments_for_spreadsheets.csv rows, given the same rows and their segments.csv bytes.
-
-    When no cell needs neutralising and no cell holds a line break, the spreadsheet
-    rows differ only in their CRLF line ends.
-    """
-    sheet = [_spreadsheet_row(row) for row in rows]
-    if all(a is b for a, b in zip(sheet, rows)) and b"\r" not in data and data.count(b"\n") == len(rows):
-        return data.replace(b"\n", b"\r\n")
-    return _csv_bytes(sheet, spreadsheet=True)
-
-
-def _csv_field(value: str) -> str:
-    """One text field as :func:`_csv_bytes` writes it (quoted only when it must be)."""
-    return _csv_bytes([[value, ""]]).decode("utf-8")[:-2]  # 'value,\n' -> 'value'
-
-
-def _unit_bytes(units: DocumentUnits) -> bytes:
-    """units.csv rows (what :func:`_csv_bytes` of :func:`unit_row` gives), formatted directly.
-
-    The document id, unit names and speakers are quoted once per document; the rest
-    are numbers, which never need quoting.
-    """
-    speakers = [_csv_field(speaker or "") for speaker in units.speakers]
-    document = _csv_field(units.document)
-    lines = []
-    for unit, spans in units.spans.items():
-        prefix = f"{document},{_csv_field(unit)},"
-        lines.extend([f"{prefix}{index},{start},{end},{speakers[turn]},{turn}\n" for index, (start, end, turn) in enumerate(spans)])
-    return "".join(lines).encode("utf-8")
 
 
 def _write_parquet_chunked(source: Path, target: Path, *, rows: int = 20_000) -> None:
@@ -168,33 +112,6 @@ class _SpillTable:
     def close(self) -> None:
         if not self.handle.closed:
             self.handle.close()
-
-
-@dataclass(frozen=True)
-class DocumentRows:
-    """One document's rows of segments.csv, segments_for_spreadsheets.csv and units.csv.
-
-    Formatted where the document was coded (a worker process, under ``--jobs``), so
-    the process writing the results folder only appends bytes.
-
-    Attributes:
-        segments, sheet, units: the CSV bytes of each table (no header).
-        codes: the code of each coding, for the matrix counts.
-    """
-
-    segments: bytes
-    sheet: bytes
-    units: bytes
-    codes: tuple[str, ...]
-
-
-def document_rows(document: Document, codings: Sequence[Coding], units: Sequence[Segment]) -> DocumentRows:
-    """Format one document's codings (any order) and coding units as table rows."""
-    rows = [segment_row(c, document.text) for c in sorted(codings, key=lambda c: (c.start, c.end, c.code))]
-    data = _csv_bytes(rows)
-    if not isinstance(units, DocumentUnits):
-        units = DocumentUnits.from_segments(document.id, units)
-    return DocumentRows(data, _spreadsheet_bytes(rows, data), _unit_bytes(units), tuple(c.code for c in codings))
 
 
 class FolderWriter:

@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from casecode.model import Coding, Document, Segment
+from casecode.model import Document
 
 
 @dataclass(frozen=True)
@@ -37,19 +37,6 @@ class DocumentInfo:
 
 def _cell(value: Any) -> Any:
     return "" if value is None else value
-
-
-def segment_row(c: Coding, text: str) -> tuple[Any, ...]:
-    """One segments.csv row (columns as :data:`casecode.results.SEGMENT_COLUMNS`)."""
-    return (
-        c.document, c.case, c.speaker or "", c.unit, c.segment, c.start, c.end, c.theme, c.code, c.rule, c.rules,
-        c.matched, c.match_start, c.match_end, c.negated, c.origin, text[c.start : c.end],
-    )
-
-
-def unit_row(s: Segment) -> tuple[Any, ...]:
-    """One units.csv row (columns as :data:`casecode.results.UNIT_COLUMNS`)."""
-    return (s.document, s.unit, s.index, s.start, s.end, s.speaker or "", s.turn)
 
 
 def documents_frame(infos: Sequence[DocumentInfo]) -> pd.DataFrame:

@@ -100,8 +100,8 @@ AWKWARD = ["", "R1", "Dr, Smith", 'the "chair"', "two\nlines", "cr\rhere", "=SUM
 
 def test_unit_rows_formatted_directly_equal_the_csv_writer() -> None:
     from casecode.coding.segment import DocumentUnits
-    from casecode.export.stream import _csv_bytes, _unit_bytes
-    from casecode.export.tables import unit_row
+    from casecode.export.rows import _csv_bytes, _unit_bytes
+    from casecode.export.rows import unit_row
 
     for document in AWKWARD:
         spans = {"turn": [(i * 10, i * 10 + 9, i) for i in range(len(AWKWARD))], "sentence": [(i * 10, i * 10 + 4, i) for i in range(len(AWKWARD))]}
@@ -114,7 +114,7 @@ def test_unit_rows_formatted_directly_equal_the_csv_writer() -> None:
 @pytest.mark.parametrize("matched", AWKWARD)
 def test_spreadsheet_rows_equal_neutralised_rows_written_with_crlf(matched: str) -> None:
     from casecode.export.safety import neutralise
-    from casecode.export.stream import _TEXT_COLUMNS, _csv_bytes, _spreadsheet_bytes
+    from casecode.export.rows import _TEXT_COLUMNS, _csv_bytes, _spreadsheet_bytes
 
     plain = ("d", "c", "R1", "sentence", 0, 0, 5, "t", "code", "rule", "rule", "fine", 0, 4, False, "auto", "fine.")
     awkward = plain[:11] + (matched,) + plain[12:16] + (f"{matched} said.",)

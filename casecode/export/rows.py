@@ -1,0 +1,116 @@
+"""One document's rows of the results tables, formatted as CSV bytes.
+
+Kept apart from the writers (and free of pandas) so that worker processes can format
+rows cheaply: under ``--jobs`` each worker formats its documents' rows and the process
+writing the results folder only appends bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+from casecode.coding.segment import DocumentUnits
+from casecode.export.safety import FORMULA_STARTS, neutralise
+from casecode.model import Coding, Document, Segment
+
+SEGMENT_COLUMNS = [
+    "document", "case", "speaker", "unit", "segment", "start", "end", "theme", "code", "rule", "rules",
+    "matched", "match_start", "match_end", "negated", "origin", "text",
+]
+UNIT_COLUMNS = ["document", "unit", "index", "start", "end", "speaker", "turn"]
+
+# segments.csv columns that hold text (the rest are numbers or booleans): the ones
+# segments_for_spreadsheets.csv neutralises, as export.safety.spreadsheet_frame does.
+_TEXT_COLUMNS = tuple(i for i, c in enumerate(SEGMENT_COLUMNS) if c not in ("segment", "start", "end", "match_start", "match_end", "negated"))
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
+
+
+def _spreadsheet_row(row: Sequence[Any]) -> Sequence[Any]:
+    """A segments.csv row as segments_for_spreadsheets.csv has it (most rows need no change)."""
+    for i in _TEXT_COLUMNS:
+        if row[i][:1] in _FORMULA_FIRST:
+            return [neutralise(v) if i in _TEXT_COLUMNS else v for i, v in enumerate(row)]
+    return row
+
+
+
+def segment_row(c: Coding, text: str) -> tuple[Any, ...]:
+    """One segments.csv row (columns as :data:`SEGMENT_COLUMNS`)."""
+    return (
+        c.document, c.case, c.speaker or "", c.unit, c.segment, c.start, c.end, c.theme, c.code, c.rule, c.rules,
+        c.matched, c.match_start, c.match_end, c.negated, c.origin, text[c.start : c.end],
+    )
+
+
+def unit_row(s: Segment) -> tuple[Any, ...]:
+    """One units.csv row (columns as :data:`UNIT_COLUMNS`)."""
+    return (s.document, s.unit, s.index, s.start, s.end, s.speaker or "", s.turn)
+
+
+def _csv_bytes(rows: Iterable[Iterable[Any]], *, spreadsheet: bool = False) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n" if spreadsheet else "\n")
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _spreadsheet_bytes(rows: list[tuple[Any, ...]], data: bytes) -> bytes:
+    """segments_for_spreadsheets.csv rows, given the same rows and their segments.csv bytes.
+
+    When no cell needs neutralising and no cell holds a line break, the spreadsheet
+    rows differ only in their CRLF line ends.
+    """
+    sheet = [_spreadsheet_row(row) for row in rows]
+    if all(a is b for a, b in zip(sheet, rows)) and b"\r" not in data and data.count(b"\n") == len(rows):
+        return data.replace(b"\n", b"\r\n")
+    return _csv_bytes(sheet, spreadsheet=True)
+
+
+def _csv_field(value: str) -> str:
+    """One text field as :func:`_csv_bytes` writes it (quoted only when it must be)."""
+    return _csv_bytes([[value, ""]]).decode("utf-8")[:-2]  # 'value,\n' -> 'value'
+
+
+def _unit_bytes(units: DocumentUnits) -> bytes:
+    """units.csv rows (what :func:`_csv_bytes` of :func:`unit_row` gives), formatted directly.
+
+    The document id, unit names and speakers are quoted once per document; the rest
+    are numbers, which never need quoting.
+    """
+    speakers = [_csv_field(speaker or "") for speaker in units.speakers]
+    document = _csv_field(units.document)
+    lines = []
+    for unit, spans in units.spans.items():
+        prefix = f"{document},{_csv_field(unit)},"
+        lines.extend([f"{prefix}{index},{start},{end},{speakers[turn]},{turn}\n" for index, (start, end, turn) in enumerate(spans)])
+    return "".join(lines).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class DocumentRows:
+    """One document's rows of segments.csv, segments_for_spreadsheets.csv and units.csv.
+
+    Formatted where the document was coded (a worker process, under ``--jobs``), so
+    the process writing the results folder only appends bytes.
+
+    Attributes:
+        segments, sheet, units: the CSV bytes of each table (no header).
+        codes: the code of each coding, for the matrix counts.
+    """
+
+    segments: bytes
+    sheet: bytes
+    units: bytes
+    codes: tuple[str, ...]
+
+
+def document_rows(document: Document, codings: Sequence[Coding], units: Sequence[Segment]) -> DocumentRows:
+    """Format one document's codings (any order) and coding units as table rows."""
+    rows = [segment_row(c, document.text) for c in sorted(codings, key=lambda c: (c.start, c.end, c.code))]
+    data = _csv_bytes(rows)
+    if not isinstance(units, DocumentUnits):
+        units = DocumentUnits.from_segments(document.id, units)
+    return DocumentRows(data, _spreadsheet_bytes(rows, data), _unit_bytes(units), tuple(c.code for c in codings))
