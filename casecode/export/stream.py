@@ -31,29 +31,26 @@ from casecode.model import Coding, Document, Segment
 from casecode.results import _STAGED, INT_COLUMNS, SEGMENT_COLUMNS, UNIT_COLUMNS, Results, _read_csv, atomic_path, text_path, transaction
 
 
-def _write_parquet_chunked(source: Path, target: Path, *, rows: int = 20_000) -> None:
-    """segments.parquet from the finished segments.csv, one row group per ``rows`` rows.
+def _write_parquet_chunked(source: Path, target: Path) -> None:
+    """segments.parquet from the finished segments.csv, read in blocks by pyarrow's CSV reader.
 
     Column types are those ``read_results`` gives (int64 offsets, bool ``negated``,
-    text), so memory stays bounded by ``rows``.
+    text) and the schema is the one pandas would write, so memory stays bounded by the
+    block size.
     """
     import pyarrow as pa
+    import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    with atomic_path(target) as tmp:
-        writer = None
-        try:
-            for chunk in pd.read_csv(source, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8", chunksize=rows):
-                table = pa.Table.from_pandas(_typed(chunk), preserve_index=False)
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
-                writer.write_table(table)
-            if writer is None:  # no coded segments: an empty table with the same columns
-                empty = _typed(pd.DataFrame({c: pd.Series([], dtype=str) for c in SEGMENT_COLUMNS}))
-                pq.write_table(pa.Table.from_pandas(empty, preserve_index=False), tmp, compression="zstd")
-        finally:
-            if writer is not None:
-                writer.close()
+    schema = pa.Table.from_pandas(_typed(pd.DataFrame({c: pd.Series([], dtype=str) for c in SEGMENT_COLUMNS})), preserve_index=False).schema
+    convert = pacsv.ConvertOptions(
+        column_types={f.name: f.type for f in schema}, null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
+        true_values=["True", "true", "1", "yes"], false_values=["False", "false", "0", "no", ""],
+    )
+    reader = pacsv.open_csv(source, read_options=pacsv.ReadOptions(block_size=1 << 22), parse_options=pacsv.ParseOptions(newlines_in_values=True), convert_options=convert)
+    with atomic_path(target) as tmp, pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+        for batch in reader:
+            writer.write_table(pa.Table.from_batches([batch]).cast(schema))
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
