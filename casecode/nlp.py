@@ -156,10 +156,13 @@ class LookupLemma(_BatchComponent):
     """
 
     def __init__(self, nlp: Language, name: str) -> None:
-        from spacy.lookups import load_lookups
+        from spacy.lookups import load_language_data
+        from spacy.util import registry
 
         self.name = name
-        self.table = load_lookups(nlp.lang, ["lemma_lookup"]).get_table("lemma_lookup")
+        # The plain {form: lemma} dict of spacy-lookups-data, without building spaCy's
+        # hashed Table of it (the lookups are the same, the start-up is shorter).
+        self.table: dict[str, str] = load_language_data(registry.lookups.get(nlp.lang)["lemma_lookup"])
         self.cache: dict[int, int] = {}
 
     def _annotate(self, docs: list[Doc], begins: numpy.ndarray, ends: numpy.ndarray) -> None:
@@ -172,7 +175,7 @@ class LookupLemma(_BatchComponent):
         """Work out (once) the lemma of a word form not seen before."""
         text = strings[orth]
         lower = text.lower()
-        found = self.table.get(orth, text)
+        found = self.table.get(text, text)
         if not found or (found == text and lower != text):
             found = self.table.get(lower, lower)
         lemma = self.cache[orth] = strings.add(found.lower())
