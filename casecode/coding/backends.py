@@ -454,38 +454,78 @@ class DaskBackend(_Closing):
         distributed = _distributed()
         self._owned: list[Any] = []
         self._spec: tuple[str, Any] | None = None  # (spec key, its future on the cluster)
+        self._failure: BaseException | None = None
+        self._starting: threading.Thread | None = None
         if isinstance(address, distributed.Client):
-            self.client = address
+            self._connected(address, spec)
         elif address == "local":
-            import dask
+            # The cluster starts in the background (a few seconds: a scheduler, worker
+            # processes that import casecode) while this process builds its pipeline.
+            self._starting = threading.Thread(target=self._start_local, args=(distributed, workers or 2, processes, spec), name="casecode-dask-start", daemon=True)
+            self._starting.start()
+        else:
+            try:
+                client = distributed.Client(str(address), timeout=timeout)
+            except (OSError, TimeoutError) as exc:
+                raise OptionError(f"--dask {address}: cannot reach the scheduler ({type(exc).__name__})", hint="check the address (tcp://HOST:8786) and that the scheduler runs, or use --dask local") from None
+            self._owned = [client]
+            self._connected(client, spec)
 
+    def _start_local(self, distributed: Any, workers: int, processes: bool, spec: CoderSpec | None) -> None:
+        import dask
+
+        try:
             # The workers' statistical profiler samples the coding thread's stack every
             # 10 ms, which costs a tenth or more of the coding time; nobody reads it here.
             with dask.config.set({"distributed.worker.profile.enabled": False}):
-                cluster = distributed.LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=processes, dashboard_address=":0")
-            self.client = distributed.Client(cluster)
-            self._owned = [self.client, cluster]
-        else:
-            try:
-                self.client = distributed.Client(str(address), timeout=timeout)
-            except (OSError, TimeoutError) as exc:
-                raise OptionError(f"--dask {address}: cannot reach the scheduler ({type(exc).__name__})", hint="check the address (tcp://HOST:8786) and that the scheduler runs, or use --dask local") from None
-            self._owned = [self.client]
-        self.workers = max(1, sum(self.client.nthreads().values()))
+                cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=":0", preload=["casecode.coding.backends"])
+            self._owned = [cluster]
+            client = distributed.Client(cluster)
+            self._owned = [client, cluster]
+            self._connected(client, spec)
+        except BaseException as exc:  # reported by the first call that needs the cluster
+            self._failure = exc
+
+    def _connected(self, client: Any, spec: CoderSpec | None) -> None:
+        self._client = client
+        self._workers = max(1, sum(client.nthreads().values()))
         if spec is not None:
             self._prepare(spec)
+
+    @property
+    def client(self) -> Any:
+        """The ``distributed.Client`` (waits for a local cluster that is still starting)."""
+        self._ready()
+        return self._client
+
+    @property
+    def workers(self) -> int:  # type: ignore[override]
+        """How many worker threads the cluster has (waits like :attr:`client`)."""
+        self._ready()
+        return self._workers
+
+    def _ready(self) -> None:
+        """Wait for a cluster that is starting in the background."""
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise OptionError(f"--dask local: the local cluster did not start ({type(failure).__name__}: {failure})", hint="check that dask[distributed] is installed and that worker processes may start here")
 
     def _prepare(self, spec: CoderSpec) -> Any:
         """Send the spec to every worker, and have each build its pipeline in the background."""
         if self._spec is None or self._spec[0] != spec.key:
             # hash=False: a fresh key, which an earlier run cannot have released.
-            [future] = self.client.scatter([spec], broadcast=True, hash=False)
+            client = self._client
+            [future] = client.scatter([spec], broadcast=True, hash=False)
             self._spec = (spec.key, future)
-            for worker in self.client.scheduler_info()["workers"]:
-                self.client.submit(_dask_code_batch, future, [], pure=False, workers=[worker], allow_other_workers=False)
+            for worker in client.scheduler_info()["workers"]:
+                client.submit(_dask_code_batch, future, [], pure=False, workers=[worker], allow_other_workers=False)
         return self._spec[1]
 
     def run(self, spec: CoderSpec, documents: Iterable[Document]) -> Iterator[CodedDocument]:
+        self._ready()
         spec_future = self._prepare(spec)
         submit = lambda batch: self.client.submit(_dask_code_batch, spec_future, batch, pure=False)  # noqa: E731
         # More batches in flight than with worker processes: a Dask task takes a few
@@ -493,6 +533,9 @@ class DaskBackend(_Closing):
         yield from _ordered(submit, documents, window=4 * self.workers + 2, chars=DASK_BATCH_CHARS)
 
     def close(self) -> None:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
         for thing in self._owned:
             thing.close()
         self._owned = []

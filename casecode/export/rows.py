@@ -80,7 +80,8 @@ def _unit_bytes(units: DocumentUnits) -> bytes:
     The document id, unit names and speakers are quoted once per document; the rest
     are numbers, which never need quoting.
     """
-    speakers = [_csv_field(speaker or "") for speaker in units.speakers]
+    quoted = {speaker: _csv_field(speaker or "") for speaker in set(units.speakers)}
+    speakers = [quoted[speaker] for speaker in units.speakers]
     document = _csv_field(units.document)
     lines = []
     for unit, spans in units.spans.items():
