@@ -43,29 +43,11 @@ print(time.perf_counter() - start)
 TABLES = ("segments.csv", "units.csv", "matrix.csv", "documents.csv", "cases.csv")
 
 
-def edited_codebook(target: Path, text: str | None = None) -> Path:
-    """The rule edit: one more phrase in the first rule of 'funding cuts'."""
-    text = text if text is not None else CODEBOOK.read_text(encoding="utf-8")
-    edited = text.replace('phrases: ["cut", "budget",', 'phrases: ["cut", "budget", "belt tightening",', 1)
-    assert edited != text, "the edit did not apply"
-    target.write_text(edited, encoding="utf-8")
-    return target
-
-
-def everywhere_edited(source: Path, target: Path) -> Path:
-    """The rule edit, plus a phrase that occurs in every synthetic document."""
+def edit(source: Path, target: Path, old: str, new: str) -> Path:
+    """``source`` with the first ``old`` replaced by ``new``, written to ``target``."""
     text = source.read_text(encoding="utf-8")
-    edited = text.replace('"belt tightening",', '"belt tightening", "commissioner",', 1)
-    assert edited != text, "the edit did not apply"
-    target.write_text(edited, encoding="utf-8")
-    return target
-
-
-def setting_edited(source: Path, target: Path) -> Path:
-    """An edit no rule's matches depend on: negated matches are flagged, not skipped."""
-    text = source.read_text(encoding="utf-8")
-    edited = text.replace("\nnegated: skip\n", "\nnegated: flag\n", 1)
-    assert edited != text, "the edit did not apply"
+    edited = text.replace(old, new, 1)
+    assert edited != text, f"the edit did not apply: {old!r}"
     target.write_text(edited, encoding="utf-8")
     return target
 
@@ -90,9 +72,12 @@ def main() -> None:
         root = Path(tmp)
         corpus = root / "corpus"
         write_synthetic_corpus(corpus, words=args.words)
-        rule_edit = edited_codebook(root / "rule_edit.yaml")
-        everywhere_edit = everywhere_edited(rule_edit, root / "everywhere_edit.yaml")
-        setting_edit = setting_edited(everywhere_edit, root / "setting_edit.yaml")
+        # one more phrase in the first rule of 'funding cuts', absent from the corpus
+        rule_edit = edit(CODEBOOK, root / "rule_edit.yaml", 'phrases: ["cut", "budget",', 'phrases: ["cut", "budget", "belt tightening",')
+        # and one more, found in every synthetic document
+        everywhere_edit = edit(rule_edit, root / "everywhere_edit.yaml", '"belt tightening",', '"belt tightening", "commissioner",')
+        # an edit no rule's matches depend on: negated matches are flagged, not skipped
+        setting_edit = edit(everywhere_edit, root / "setting_edit.yaml", "\nnegated: skip\n", "\nnegated: flag\n")
         print(f"corpus: {args.words:,} words; model {args.model}; load average {load_average()}")
 
         def run(book: Path, out: str, cache: str | None) -> float:
