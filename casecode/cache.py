@@ -45,6 +45,7 @@ ENV = "CASECODE_CACHE_DIR"
 ENTRIES = "docs-v1"
 MATCHES = "matches-v1"
 MATCH_SUFFIX = ".json"
+VOCAB_SUFFIX = ".vocab"
 SUFFIX = ".spacy"
 TAG = "CACHEDIR.TAG"
 TAG_TEXT = "Signature: 8a477f597d28d172789f06886806bc55\n# casecode NLP cache: safe to delete; see 'casecode cache info'.\n"
@@ -186,10 +187,10 @@ class MatchCache:
     records}}`` addressed like a :class:`DocCache` entry (pipeline fingerprint, casecode
     version, turn texts). ``rules`` maps :func:`rule_digest` to the rule's records
     (see :meth:`casecode.coding.engine.Engine.derive`); records of earlier versions of
-    a rule stay, so undoing an edit is a hit too. ``vocab`` holds the document's
-    :func:`vocabulary` and ``lineage`` the digest, shape and phrases last seen for each
-    phrase rule, so that a phrase added to a rule needs the parsed document only where
-    its words occur.
+    a rule stay, so undoing an edit is a hit too. ``lineage`` holds the digest, shape
+    and phrases last seen for each phrase rule and, in a file beside the entry, the
+    document's :func:`vocabulary` (read only after such a rule changed), so that a
+    phrase added to a rule needs the parsed document only where its words occur.
     """
 
     def __init__(self, root: str | Path, fingerprint: str, *, version: str = "") -> None:
@@ -217,9 +218,22 @@ class MatchCache:
             return None
         return entry
 
+    def get_vocabulary(self, texts: Sequence[str]) -> dict[str, list[int]] | None:
+        """The document's :func:`vocabulary`, kept beside its entry (read only when needed)."""
+        try:
+            found = json.loads(self.path(texts).with_suffix(VOCAB_SUFFIX).read_bytes())
+        except (OSError, ValueError):
+            return None
+        return found if isinstance(found, dict) else None
+
+    def put_vocabulary(self, texts: Sequence[str], vocab: dict[str, list[int]]) -> None:
+        self._write(self.path(texts).with_suffix(VOCAB_SUFFIX), vocab)
+
     def put(self, texts: Sequence[str], entry: dict[str, Any]) -> None:
         """Store an entry atomically; failures to write only cost speed."""
-        path = self.path(texts)
+        self._write(self.path(texts), entry)
+
+    def _write(self, path: Path, entry: Any) -> None:
         try:
             _ensure_root(self.root)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -268,7 +282,8 @@ def cache_info(cache_dir: str | Path | None = None) -> CacheInfo:
     total = sum(n for n, _ in pipelines.values())
     size = sum(b for _, b in pipelines.values())
     matches = [f for f in (root / MATCHES).glob(f"*/*/*{MATCH_SUFFIX}") if f.is_file()] if (root / MATCHES).is_dir() else []
-    return CacheInfo(root, total, size, pipelines, len(matches), sum(f.stat().st_size for f in matches))
+    vocabularies = [f for f in (root / MATCHES).glob(f"*/*/*{VOCAB_SUFFIX}") if f.is_file()] if (root / MATCHES).is_dir() else []
+    return CacheInfo(root, total, size, pipelines, len(matches), sum(f.stat().st_size for f in [*matches, *vocabularies]))
 
 
 def clear_cache(cache_dir: str | Path | None = None) -> CacheInfo:

@@ -151,7 +151,14 @@ class DocumentCoder:
         missing = [pair for pair, digest in self.digests.items() if entry is None or digest not in entry["rules"]]
         grown = False
         if entry is not None and missing:
-            still = [pair for pair in missing if not self._grown(entry, pair)]
+            vocab: list[dict[str, list[int]] | None] = []  # read at most once, when first needed
+
+            def vocabulary_of() -> dict[str, list[int]] | None:
+                if not vocab:
+                    vocab.append(self.matches.get_vocabulary(texts) if entry.get("vocab") else None)  # type: ignore[union-attr]
+                return vocab[0]
+
+            still = [pair for pair in missing if not self._grown(entry, pair, vocabulary_of)]
             grown, missing = len(still) < len(missing), still
         if entry is not None and not missing:
             self.matches.hits += 1
@@ -167,8 +174,9 @@ class DocumentCoder:
                 self.matches.partial += 1
             for pair, records in found.items():
                 entry["rules"][self.digests[pair]] = records
-            if "vocab" not in entry:
-                entry["vocab"] = vocabulary(docs)
+            if not entry.get("vocab"):
+                self.matches.put_vocabulary(texts, vocabulary(docs))
+                entry["vocab"] = True
             self._store(texts, entry)
         return self.engine.assemble(document, entry["sentences"], {pair: entry["rules"][digest] for pair, digest in self.digests.items()})
 
@@ -180,7 +188,7 @@ class DocumentCoder:
         entry["rules"] = _pruned(entry["rules"], set(self.digests.values()))
         self.matches.put(texts, entry)
 
-    def _grown(self, entry: dict[str, Any], pair: tuple[str, str]) -> bool:
+    def _grown(self, entry: dict[str, Any], pair: tuple[str, str], vocabulary_of: Any) -> bool:
         """Re-use a phrase rule's cached matches if it only gained phrases absent from this document.
 
         A phrase matches only where every one of its words (as the rule compares them:
@@ -190,11 +198,13 @@ class DocumentCoder:
         """
         lineage = self.lineage.get(pair)
         earlier = entry.get("lineage", {}).get(f"{pair[0]}\x1f{pair[1]}")
-        vocab = entry.get("vocab")
-        if lineage is None or not earlier or vocab is None:
+        if lineage is None or not earlier:
             return False
         shape, phrases = lineage
         if earlier.get("shape") != shape or earlier.get("digest") not in entry["rules"] or not set(earlier.get("phrases", ())) <= set(phrases):
+            return False
+        vocab = vocabulary_of()
+        if vocab is None:
             return False
         attr = self.compiled.specs[pair[0]].rules[pair[1]].match_attr
         present = set(vocab.get(attr, ()))
