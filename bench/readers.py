@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
+
+from _common import best_of
 
 from casecode.load import ReadOptions
 from casecode.load.docx import read_docx
@@ -16,15 +17,6 @@ from casecode.load.pdf import read_pdf
 from casecode.load.safexml import check_xml_members
 from casecode.load.safezip import open_zip
 from tests.makefiles import make_docx, make_pdf
-
-
-def best_of(func, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -41,10 +33,10 @@ def main() -> None:
         with open_zip(docx_data, "big.docx") as archive:
             check_xml_members(archive, "big.docx")
 
-    whole = best_of(lambda: read_docx(Path("big.docx"), docx_data, ReadOptions()))
-    safety = best_of(checks)
+    whole = best_of(3, lambda: read_docx(Path("big.docx"), docx_data, ReadOptions()))
+    safety = best_of(3, checks)
     print(f"docx, {args.paragraphs} paragraphs: read {whole:.3f}s, of which zip+XML safety checks {safety:.3f}s ({100 * safety / whole:.0f}%)")
-    pdf = best_of(lambda: read_pdf(Path("big.pdf"), pdf_data, ReadOptions()), repeat=1)
+    pdf = best_of(1, lambda: read_pdf(Path("big.pdf"), pdf_data, ReadOptions()))
     print(f"pdf, {args.pages} pages: {pdf:.2f}s, {args.pages / pdf:.0f} pages/s")
 
 
