@@ -150,9 +150,10 @@ class FolderWriter:
     def add_rows(self, document: Document, rows: "DocumentRows") -> None:
         """Write one document's text and its rows, formatted already (e.g. by a worker)."""
         texts = self.staging / "texts"
-        name = text_path(document.id)
+        name = Path(text_path(document.id))
         path = texts / name
-        if ".." in Path(name).parts or not path.resolve().is_relative_to(texts.resolve()):
+        # The staging folder is this run's own: a relative name without ".." stays inside.
+        if name.is_absolute() or name.drive or ".." in name.parts:
             raise ResultsError(f"{self.out / 'texts'}: refusing to write {name!r} outside the folder", hint="document ids must not contain '..' or start with '/'")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(document.text, encoding="utf-8", newline="\n")

@@ -121,3 +121,17 @@ def test_spreadsheet_rows_equal_neutralised_rows_written_with_crlf(matched: str)
     for rows in ([plain], [plain, awkward], [awkward, awkward]):
         expected = _csv_bytes(([neutralise(v) if i in _TEXT_COLUMNS else v for i, v in enumerate(row)] for row in rows), spreadsheet=True)
         assert _spreadsheet_bytes(rows, _csv_bytes(rows)) == expected
+
+
+@pytest.mark.parametrize("document_id", ["../escape", "a/../../escape", "/etc/escape"])
+def test_a_document_id_cannot_write_outside_texts(tmp_path: Path, document_id: str) -> None:
+    from casecode.codebook.load import load_codebook
+    from casecode.export.rows import document_rows
+    from casecode.export.stream import FolderWriter
+    from casecode.model import Document
+
+    document = Document(document_id, "x.csv", "We trusted them.", "c", "csv", "", ())
+    with FolderWriter(tmp_path / "out", load_codebook(CODEBOOK), xlsx=False) as writer:
+        with pytest.raises(ResultsError, match="refusing to write"):
+            writer.add_rows(document, document_rows(document, [], []))
+    assert not any(tmp_path.rglob("escape*"))
