@@ -159,8 +159,13 @@ class CompiledCodebook:
         self.nlp = nlp
         model = book.model
         self.specs: dict[str, CodeSpec] = {}
-        self.matcher: Matcher | None = None  # token patterns without an anchor word
-        self.gated: list[tuple[int, frozenset[int], Matcher]] = []  # (attribute, anchor words, matcher)
+        self.matcher: Matcher | None = None  # every token pattern, in one Matcher
+        # A pattern that needs a literal word (its anchor) cannot match a turn without
+        # it: the Matcher runs only on turns holding some anchor word, unless a pattern
+        # has none. One Matcher, not one per pattern: spaCy's Matcher makes a Token
+        # object per token on every call, whatever the number of patterns.
+        anchors: dict[int, set[int]] = {}  # attribute -> anchor words
+        self.unanchored = False
         self.dep_matcher: DependencyMatcher | None = None
         self.regexes: list[tuple[str, str, SafePattern]] = []
         phrase_jobs: dict[str, list[tuple[str, list[str]]]] = {}
@@ -194,15 +199,13 @@ class CompiledCodebook:
                 elif rule.pattern is not None:
                     anchor = pattern_anchor(rule.pattern, nlp)
                     if anchor is None:
-                        if self.matcher is None:
-                            self.matcher = Matcher(nlp.vocab, validate=True)
-                        target = self.matcher
+                        self.unanchored = True
                     else:
-                        # A pattern that needs a literal word runs only on turns that have it.
-                        target = Matcher(nlp.vocab, validate=True)
-                        self.gated.append((anchor[0], anchor[1], target))
+                        anchors.setdefault(anchor[0], set()).update(anchor[1])
+                    if self.matcher is None:
+                        self.matcher = Matcher(nlp.vocab, validate=True)
                     try:
-                        target.add(key + SEP, [rule.pattern])
+                        self.matcher.add(key + SEP, [rule.pattern])
                     except Exception as exc:  # spaCy raises MatchPatternError / ValueError
                         problems.append(Problem(book.path, None, locations[(code.id, rule.id)], f"invalid token pattern: {str(exc).splitlines()[0]}", "see spaCy's Matcher pattern reference"))
                 elif rule.dependency is not None:
@@ -214,6 +217,7 @@ class CompiledCodebook:
                         problems.append(Problem(book.path, None, locations[(code.id, rule.id)], f"invalid dependency pattern: {str(exc).splitlines()[0]}", "see spaCy's DependencyMatcher reference"))
         if problems:
             raise CodebookError(problems)
+        self.anchors: dict[int, frozenset[int]] = {attr: frozenset(words) for attr, words in anchors.items()}
         # Phrase matchers are built on first use: a run served from the match cache
         # never needs them (lemma phrases go through the whole trained pipeline).
         self._phrase_jobs = phrase_jobs
@@ -262,15 +266,8 @@ class CompiledCodebook:
         spans: list[tuple[int, int, int]] = []  # (match id, start token, end token)
         for matcher in self.phrase_matchers.values():
             spans.extend(matcher(doc))
-        if self.matcher is not None:
+        if self.matcher is not None and len(doc) and (self.unanchored or any(not words.isdisjoint(doc.to_array(attr).tolist()) for attr, words in self.anchors.items())):
             spans.extend(self.matcher(doc))
-        if self.gated:
-            present: dict[int, set[int]] = {}
-            for attr, words, matcher in self.gated:
-                if attr not in present:
-                    present[attr] = set(doc.to_array(attr).tolist()) if len(doc) else set()
-                if not words.isdisjoint(present[attr]):
-                    spans.extend(matcher(doc))
         if spans:
             # Character offsets from the token arrays rather than a Span per match.
             if tokens is None:

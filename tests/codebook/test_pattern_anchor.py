@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from spacy.attrs import LEMMA, LOWER, ORTH
 from spacy.matcher import Matcher
 
@@ -56,11 +57,17 @@ def test_anchor_extraction() -> None:
     assert pattern_anchor([{"LOWER": "x", "OP": "!"}], nlp) is None
 
 
-def test_gated_matchers_find_what_one_matcher_finds() -> None:
+ANCHORED_ONLY = BOOK[: BOOK.index("      - id: any_big")]
+
+
+@pytest.mark.parametrize(("text", "unanchored"), [(BOOK, True), (ANCHORED_ONLY, False)])
+def test_gated_matcher_finds_what_one_plain_matcher_finds(text: str, unanchored: bool) -> None:
     nlp = build_pipeline(None, lemmas=True, fresh=True)
-    book = LoadedCodebook(model=parse_codebook(BOOK, file="anchors.yaml"), path="anchors.yaml", text=BOOK, sha256="0")
+    book = LoadedCodebook(model=parse_codebook(text, file="anchors.yaml"), path="anchors.yaml", text=text, sha256="0")
     compiled = compile_codebook(book, nlp)
-    assert len(compiled.gated) == 2 and compiled.matcher is not None  # big_anything has no anchor
+    assert compiled.unanchored is unanchored  # big_anything has no anchor word
+    strings = nlp.vocab.strings
+    assert compiled.anchors == {LEMMA: {strings["cut"]}, ORTH: {strings["clash"], strings["clashes"]}}
     reference = Matcher(nlp.vocab, validate=True)
     for code_id, spec in compiled.specs.items():
         for rule in spec.rules.values():
