@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import multiprocessing
 import threading
@@ -22,7 +23,7 @@ from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from spacy.tokens import Doc
 
@@ -151,13 +152,7 @@ class DocumentCoder:
         missing = [pair for pair, digest in self.digests.items() if entry is None or digest not in entry["rules"]]
         grown = False
         if entry is not None and missing:
-            vocab: list[dict[str, list[int]] | None] = []  # read at most once, when first needed
-
-            def vocabulary_of() -> dict[str, list[int]] | None:
-                if not vocab:
-                    vocab.append(self.matches.get_vocabulary(texts) if entry.get("vocab") else None)  # type: ignore[union-attr]
-                return vocab[0]
-
+            vocabulary_of = functools.cache(lambda: self.matches.get_vocabulary(texts) if entry.get("vocab") else None)  # type: ignore[union-attr]  # read once, if needed
             still = [pair for pair in missing if not self._grown(entry, pair, vocabulary_of)]
             grown, missing = len(still) < len(missing), still
         if entry is not None and not missing:
@@ -188,7 +183,7 @@ class DocumentCoder:
         entry["rules"] = _pruned(entry["rules"], set(self.digests.values()))
         self.matches.put(texts, entry)
 
-    def _grown(self, entry: dict[str, Any], pair: tuple[str, str], vocabulary_of: Any) -> bool:
+    def _grown(self, entry: dict[str, Any], pair: tuple[str, str], vocabulary_of: Callable[[], dict[str, list[int]] | None]) -> bool:
         """Re-use a phrase rule's cached matches if it only gained phrases absent from this document.
 
         A phrase matches only where every one of its words (as the rule compares them:
