@@ -1,8 +1,8 @@
 """Compile a codebook for one spaCy pipeline, the way spaCy's SpanRuler does.
 
 Phrases are batched through the pipeline into one PhraseMatcher per token attribute,
-token patterns go into ``Matcher(validate=True)`` objects (a pattern that needs a
-literal word gets its own, run only on turns that contain the word), dependency patterns into a
+token patterns go into one ``Matcher(validate=True)`` (run only near a word some pattern
+needs, when every pattern has one), dependency patterns into a
 DependencyMatcher, and regexes are compiled once. Every match is keyed back to the
 code and rule that made it, so a coding can always say why it was made.
 """
@@ -108,6 +108,24 @@ def pattern_anchor(pattern: list[dict], nlp: Language) -> tuple[int, frozenset[i
     return None
 
 
+def pattern_reach(pattern: list[dict]) -> int | None:
+    """The most tokens a match of ``pattern`` can span; None when unbounded (``*``, ``+``, ``{n,}``)."""
+    reach = 0
+    for token in pattern:
+        op = str(token.get("OP", token.get("op", "1"))) if isinstance(token, dict) else "1"
+        if op in ("1", "!", "?"):
+            reach += 1
+        elif op.startswith("{") and op.endswith("}"):
+            low, _, high = op[1:-1].partition(",")
+            bound = high if "," in op else low
+            if not bound.strip().isdigit():
+                return None
+            reach += int(bound)
+        else:
+            return None
+    return reach
+
+
 def uses_lemmas(book: LoadedCodebook) -> bool:
     """Whether any rule needs lemmas (so the lemmatizer can be skipped otherwise)."""
     for code in book.model.codes():
@@ -164,8 +182,11 @@ class CompiledCodebook:
         # it: the Matcher runs only on turns holding some anchor word, unless a pattern
         # has none. One Matcher, not one per pattern: spaCy's Matcher makes a Token
         # object per token on every call, whatever the number of patterns.
+        # Every match holds an anchor word, so when all patterns are bounded, the
+        # Matcher only needs the tokens within ``reach`` of one (``windows``).
         anchors: dict[int, set[int]] = {}  # attribute -> anchor words
         self.unanchored = False
+        self.reach: int | None = 0  # the longest match any pattern can make; None: unbounded
         self.dep_matcher: DependencyMatcher | None = None
         self.regexes: list[tuple[str, str, SafePattern]] = []
         phrase_jobs: dict[str, list[tuple[str, list[str]]]] = {}
@@ -198,6 +219,8 @@ class CompiledCodebook:
                     self.regexes.append((code.id, rule.id, compile_regex(rule.regex, case_sensitive=rule.case_sensitive, label=f"{book.path} ({locations[(code.id, rule.id)]})")))
                 elif rule.pattern is not None:
                     anchor = pattern_anchor(rule.pattern, nlp)
+                    reach = pattern_reach(rule.pattern)
+                    self.reach = None if reach is None or self.reach is None else max(self.reach, reach)
                     if anchor is None:
                         self.unanchored = True
                     else:
@@ -256,6 +279,52 @@ class CompiledCodebook:
                 if rule.pattern is not None or rule.dependency is not None:
                     yield f"{code_id}{SEP}{rule.id}{SEP}"
 
+    def windows(self, tokens: TurnTokens) -> list[tuple[int, int]]:
+        """The token ranges of a turn where a token pattern can match.
+
+        The whole turn when some pattern has no anchor word; nothing when the turn has
+        none of the anchor words; else the stretches within ``reach`` tokens of one
+        (the whole turn when a pattern is unbounded).
+        """
+        size = len(tokens)
+        if self.unanchored:
+            return [(0, size)] if size else []
+        positions: list[int] = []
+        for attr, words in self.anchors.items():
+            values = tokens.lower if attr == LOWER else tokens.doc.to_array(attr).tolist()
+            if not words.isdisjoint(values):
+                positions.extend(i for i, value in enumerate(values) if value in words)
+        if not positions:
+            return []
+        reach = self.reach
+        if reach is None:
+            return [(0, size)]
+        windows: list[tuple[int, int]] = []
+        for position in sorted(positions):
+            start, end = max(0, position - reach + 1), min(size, position + reach)
+            if windows and start <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], max(windows[-1][1], end))
+            else:
+                windows.append((start, end))
+        return windows
+
+    def _token_matches(self, doc: Doc, tokens: TurnTokens) -> list[tuple[int, int, int]]:
+        """The Matcher's (match id, start, end) over the turn, run only on its windows.
+
+        A match lies inside one window (it holds an anchor word and spans at most
+        ``reach`` tokens), and a match inside a window is a match of the turn: the
+        same matches as one call on the whole turn, without spaCy's Matcher making a
+        Token for every token of it.
+        """
+        assert self.matcher is not None
+        windows = self.windows(tokens)
+        if len(windows) == 1 and windows[0] == (0, len(doc)):
+            return self.matcher(doc)
+        found: list[tuple[int, int, int]] = []
+        for start, end in windows:
+            found.extend((match_id, start + s, start + e) for match_id, s, e in self.matcher(doc[start:end]))
+        return found
+
     def hits(self, doc: Doc, text: str | None = None, tokens: TurnTokens | None = None) -> list[Hit]:
         """Every raw rule match in one processed turn, in a deterministic order.
 
@@ -266,8 +335,10 @@ class CompiledCodebook:
         spans: list[tuple[int, int, int]] = []  # (match id, start token, end token)
         for matcher in self.phrase_matchers.values():
             spans.extend(matcher(doc))
-        if self.matcher is not None and len(doc) and (self.unanchored or any(not words.isdisjoint(doc.to_array(attr).tolist()) for attr, words in self.anchors.items())):
-            spans.extend(self.matcher(doc))
+        if self.matcher is not None and len(doc):
+            if tokens is None:
+                tokens = TurnTokens(doc, text)
+            spans.extend(self._token_matches(doc, tokens))
         if spans:
             # Character offsets from the token arrays rather than a Span per match.
             if tokens is None:
@@ -284,7 +355,10 @@ class CompiledCodebook:
                 found.append(Hit(code, rule, role, start, end, span.start_char, span.end_char))
         if self.regexes and text is None:
             text = doc.text
+        lowered = text.lower() if self.regexes and text.isascii() else None  # type: ignore[union-attr]
         for code, rule, pattern in self.regexes:
+            if not pattern.may_match(lowered):
+                continue
             for match in pattern.finditer(text):
                 if match.end() == match.start():
                     continue

@@ -19,6 +19,10 @@ ignores case between ``İ ı I i`` (Turkish dotted and dotless i) where RE2 and 
 do not; a case-insensitive pattern therefore sees ``İ``/``ı`` as ``I``/``i`` (in the
 pattern and the text alike: same length, so offsets do not move). Use match spans, not
 ``group()``, to take text from the document.
+
+Most codebook regexes cannot match without some literal text (``\\bsav(e|ed|ings)\\b``
+needs "sav"): :func:`required_literals` finds it, and :meth:`SafePattern.may_match` skips
+an ASCII text that lacks it in a cheap substring test, before any engine runs.
 """
 
 from __future__ import annotations
@@ -34,6 +38,65 @@ from casecode.errors import CasecodeError
 TIME_LIMIT = 2.0
 _ASCII_SENSITIVE = frozenset("wWbBdDsS")
 _TURKISH_I = str.maketrans("İı", "Ii")
+
+
+def required_literals(pattern: str, flags: int = 0) -> tuple[str, ...] | None:
+    r"""Lower-case ASCII strings one of which every match of ``pattern`` contains; None if unknown.
+
+    Read from Python's own parse of the pattern: a run of literal characters in the
+    top-level sequence, a group's or a required repeat's literals, or one string from
+    each branch of an alternation — whichever guarantees the longest. Lookarounds,
+    back-references and non-ASCII literals are left alone (None when nothing else
+    qualifies), so a ``None`` only means "always run the regex".
+
+    >>> required_literals(r"\bsav(e|es|ed|ing|ings)\b")
+    ('sav',)
+    >>> required_literals(r"\b(hard|difficult) to (measure|prove)\b")
+    ('measure', 'prove')
+    >>> required_literals(r"(?<=not )\w+") is None
+    True
+    """
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        parsed = _parser.parse(pattern, flags)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    found = _sequence_literals(list(parsed))
+    return tuple(sorted(found)) if found else None
+
+
+def _sequence_literals(items: list[Any]) -> frozenset[str] | None:
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def close_run() -> None:
+        if run:
+            candidates.append(frozenset(["".join(run)]))
+            run.clear()
+
+    for op, value in items:
+        if op is c.LITERAL and value < 128:
+            run.append(chr(value).lower())
+            continue
+        close_run()
+        inner: frozenset[str] | None = None
+        if op is c.SUBPATTERN:
+            inner = _sequence_literals(list(value[3]))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and value[0] >= 1:
+            inner = _sequence_literals(list(value[2]))
+        elif op is c.BRANCH:
+            branches = [_sequence_literals(list(branch)) for branch in value[1]]
+            if all(branches):
+                inner = frozenset().union(*branches)  # type: ignore[arg-type]
+        if inner:
+            candidates.append(inner)
+    close_run()
+    if not candidates:
+        return None
+    return max(candidates, key=lambda words: (min(map(len, words)), -len(words)))
 
 
 class RegexTimeoutError(CasecodeError):
@@ -72,6 +135,7 @@ class SafePattern:
     _slow: Any = field(init=False, default=None, repr=False)
     _ascii_only: bool = field(init=False, default=False, repr=False)
     _has_dollar: bool = field(init=False, default=False, repr=False)
+    _needles: tuple[str, ...] | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         import regex
@@ -86,10 +150,23 @@ class SafePattern:
         escapes = _escapes(self.pattern)
         self._ascii_only = bool(escapes & _ASCII_SENSITIVE)
         self._has_dollar = "$" in self.pattern
+        self._needles = required_literals(self.pattern, flags)
         if self._re2 is None:
             self.engine = "regex"
         else:
             self.engine = "re2+regex" if self._ascii_only else "re2"
+
+    def may_match(self, lowered: str | None) -> bool:
+        """False when the regex cannot match: ``lowered`` (an ASCII text, lower-cased) lacks its required literals.
+
+        ``lowered`` is None for a text that is not pure ASCII: then the regex always runs.
+        """
+        needles = self._needles
+        if needles is None or lowered is None:
+            return True
+        if len(needles) == 1:
+            return needles[0] in lowered
+        return any(needle in lowered for needle in needles)
 
     def _use_re2(self, text: str) -> bool:
         if self._re2 is None:

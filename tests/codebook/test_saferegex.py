@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from casecode.codebook.compile import compile_regex
-from casecode.codebook.saferegex import RegexTimeoutError, SafePattern
+from casecode.codebook.saferegex import RegexTimeoutError, SafePattern, required_literals
 
 
 @pytest.mark.parametrize(
@@ -101,3 +101,63 @@ def test_a_run_with_a_catastrophic_regex_fails_with_one_line(tmp_path: Path, mon
     assert [d["id"] for d in manifest["documents"]] == ["case/b"]
     assert manifest["failed"][0]["path"].endswith("case/a.txt")
     assert "ran for more than" in manifest["failed"][0]["error"]
+
+
+PREFILTERED = [
+    r"\befficien(t|cy|cies)\b",
+    r"\bpaid (only )?(on|by|for) (results|outcomes?|performance)\b",
+    r"\b(scale|scaled|scaling) up\b",
+    r"\bre-?brand(s|ed|ing)?\b",
+    r"\btier[- ]?(1|2|one|two)\b",
+    r"(?:ab)+c?",
+    r"\d+ staff",
+    r"TRUST(ed)?",
+    r"(?x) board \s+ members",
+]
+TEXTS = [
+    "Efficiency savings were paid on results; we rebranded.",
+    "They were PAID ONLY BY OUTCOMES and TIER-1 contracts, then scaled up.",
+    "Re-branding, a tier two partner, scaling up, ABABc, 40 staff.",
+    "trusted Board   members and efficient cafés",
+    "Nothing of the sort here.",
+    "",
+]
+
+
+@pytest.mark.parametrize("case_sensitive", [False, True])
+def test_required_literals_never_skip_a_text_that_matches(case_sensitive: bool) -> None:
+    skipped = matched = 0
+    for source in PREFILTERED:
+        pattern = SafePattern(source, case_sensitive=case_sensitive)
+        assert pattern._needles, source  # every one of these needs some literal
+        for text in TEXTS:
+            runs = pattern.may_match(text.lower())
+            found = list(pattern.finditer(text))
+            assert runs or not found, (source, text)
+            skipped += not runs
+            matched += bool(found)
+    assert skipped > 20 and matched > 5  # the test exercises both sides
+
+
+def test_required_literals_cases() -> None:
+    assert required_literals(r"\bsav(e|es|ed|ing|ings)\b") == ("sav",)
+    assert required_literals(r"\b(was|is|call it) voluntary\b") == (" voluntary",)
+    assert required_literals(r"(a|bbb)(cc|dd)") == ("cc", "dd")  # the branch set whose shortest is longest
+    assert required_literals("caf\u00e9 culture") == (" culture",)  # non-ASCII literals break a run
+    assert required_literals(r"x{0,3}") is None  # optional: no literal is required
+    assert required_literals(r"(?<=not )\w+") is None  # lookarounds are not part of the match
+    assert required_literals(r"(a)\1") == ("a",)
+    pattern = SafePattern(r"\bsavings?\b")
+    assert pattern.may_match(None)  # a non-ASCII text always runs the regex
+    assert not pattern.may_match("no match here")
+
+
+_PIECES = ["paid", " ", "on", "results", "outcome", "s", "tier", "-", "1", "two", "re", "brand", "ed", "scal", "ing", "up", "ab", "c", "TRUST", "Board", "members", "staff", "4", "\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join), st.sampled_from(PREFILTERED), st.booleans())
+def test_required_literals_property(text: str, source: str, case_sensitive: bool) -> None:
+    pattern = SafePattern(source, case_sensitive=case_sensitive)
+    if any(pattern.finditer(text)):
+        assert pattern.may_match(text.lower())
