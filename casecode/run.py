@@ -261,7 +261,8 @@ def _code_into(
     try:
         count = n_codings = 0
         seen_cases: set[str] = set()
-        for coded in backend.run(spec, source.documents()):
+        # This process's coder takes the first documents while worker processes start.
+        for coded in backend.run(spec, source.documents(), local=coder):
             if coded.error is not None:
                 coding_failures.append((coded.document.source, f"{coded.document.id}: {coded.error}"))
                 continue

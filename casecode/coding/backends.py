@@ -291,7 +291,7 @@ class Backend(Protocol):
     name: str
     workers: int
 
-    def run(self, spec: CoderSpec, documents: Iterable[Document]) -> Iterator[CodedDocument]: ...
+    def run(self, spec: CoderSpec, documents: Iterable[Document], *, local: DocumentCoder | None = None) -> Iterator[CodedDocument]: ...
 
     def close(self) -> None: ...
 
@@ -316,8 +316,8 @@ class SerialBackend(_Closing):
     def __init__(self, coder: DocumentCoder | None = None) -> None:
         self.coder = coder  # reused when it was built for the same spec
 
-    def run(self, spec: CoderSpec, documents: Iterable[Document]) -> Iterator[CodedDocument]:
-        coder = self.coder if self.coder is not None and self.coder.spec is spec else DocumentCoder(spec)
+    def run(self, spec: CoderSpec, documents: Iterable[Document], *, local: DocumentCoder | None = None) -> Iterator[CodedDocument]:
+        coder = next((c for c in (self.coder, local) if c is not None and c.spec is spec), None) or DocumentCoder(spec)
         yield from coder.code(documents)
 
 
@@ -346,6 +346,23 @@ def _code_batch(documents: list[Document]) -> list[Packed]:
         raise CasecodeError(_WORKER_ERROR)
     assert _WORKER is not None, "worker not initialised"
     return [_pack(coded, _WORKER.spec.records) for coded in _WORKER.code(documents)]
+
+
+def _while_starting(ready: Callable[[], bool], local: DocumentCoder | None, spec: CoderSpec, documents: Iterator[Document]) -> Iterator[CodedDocument]:
+    """Code leading documents with ``local`` (a coder of this process) until the workers are ready.
+
+    Starting workers takes a second or more (importing spaCy, building pipelines),
+    while this process has its own coder built and idle: it codes the first documents
+    meanwhile, one at a time, and the workers take the rest. The results are the same
+    records; the order stays the input order.
+    """
+    if local is None or local.spec.key != spec.key:
+        return
+    while not ready():
+        document = next(documents, None)
+        if document is None:
+            return
+        yield from local.code([document])
 
 
 def _ordered(submit: Any, documents: Iterable[Document], window: int, chars: int = BATCH_CHARS) -> Iterator[CodedDocument]:
@@ -392,22 +409,45 @@ class ProcessBackend(_Closing):
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
         self._spec: CoderSpec | None = None
+        self._warming: list[Any] = []  # one start-up task per worker: done once a worker is ready
+        self._spawning: threading.Thread | None = None
         if spec is not None:
             self._start(spec)
 
     def _start(self, spec: CoderSpec) -> ProcessPoolExecutor:
         self.close()
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=_mp_context(), initializer=_init_worker, initargs=(spec,))
+        pool = self._pool = ProcessPoolExecutor(self.workers, mp_context=_mp_context(), initializer=_init_worker, initargs=(spec,))
         self._spec = spec
-        for _ in range(self.workers):
-            self._pool.submit(_ready)  # start every worker now, not one per submitted batch
-        return self._pool
+        warming = self._warming = []
 
-    def run(self, spec: CoderSpec, documents: Iterable[Document]) -> Iterator[CodedDocument]:
+        def spawn() -> None:
+            # Start every worker now, not one per submitted batch. The first start waits
+            # for the fork server to import casecode: in a thread, this process goes on.
+            for _ in range(self.workers):
+                warming.append(pool.submit(_ready))
+
+        self._spawning = threading.Thread(target=spawn, name="casecode-workers-start", daemon=True)
+        self._spawning.start()
+        return pool
+
+    def ready(self) -> bool:
+        """Whether some worker has started and built its pipeline (never waits)."""
+        return any(future.done() for future in list(self._warming))
+
+    def run(self, spec: CoderSpec, documents: Iterable[Document], *, local: DocumentCoder | None = None) -> Iterator[CodedDocument]:
+        """Code ``documents`` in the workers; ``local`` (this process's coder for the same spec) codes the first ones while they start."""
         pool = self._pool if self._pool is not None and self._spec is not None and self._spec.key == spec.key else self._start(spec)
+        documents = iter(documents)
+        yield from _while_starting(self.ready, local, spec, documents)
+        if self._spawning is not None:
+            self._spawning.join()
+            self._spawning = None
         yield from _ordered(lambda batch: pool.submit(_code_batch, batch), documents, window=2 * self.workers + 1)
 
     def close(self) -> None:
+        if self._spawning is not None:
+            self._spawning.join()
+            self._spawning = None
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -459,6 +499,7 @@ class DaskBackend(_Closing):
         distributed = _distributed()
         self._owned: list[Any] = []
         self._spec: tuple[str, Any] | None = None  # (spec key, its future on the cluster)
+        self._warming: list[Any] = []  # each worker's pipeline build: done once it is ready
         self._failure: BaseException | None = None
         self._starting: threading.Thread | None = None
         if isinstance(address, distributed.Client):
@@ -525,11 +566,19 @@ class DaskBackend(_Closing):
             client = self._client
             [future] = client.scatter([spec], broadcast=True, hash=False)
             self._spec = (spec.key, future)
-            for worker in client.scheduler_info()["workers"]:
-                client.submit(_dask_code_batch, future, [], pure=False, workers=[worker], allow_other_workers=False)
+            self._warming = [client.submit(_dask_code_batch, future, [], pure=False, workers=[worker], allow_other_workers=False) for worker in client.scheduler_info()["workers"]]
         return self._spec[1]
 
-    def run(self, spec: CoderSpec, documents: Iterable[Document]) -> Iterator[CodedDocument]:
+    def ready(self) -> bool:
+        """Whether the cluster is up and some worker has built its pipeline (never waits)."""
+        if self._starting is not None and self._starting.is_alive():
+            return False
+        return self._failure is not None or not self._warming or any(future.done() for future in list(self._warming))
+
+    def run(self, spec: CoderSpec, documents: Iterable[Document], *, local: DocumentCoder | None = None) -> Iterator[CodedDocument]:
+        """Code ``documents`` on the cluster; ``local`` (this process's coder for the same spec) codes the first ones while it starts."""
+        documents = iter(documents)
+        yield from _while_starting(self.ready, local, spec, documents)
         self._ready()
         spec_future = self._prepare(spec)
         submit = lambda batch: self.client.submit(_dask_code_batch, spec_future, batch, pure=False)  # noqa: E731

@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from casecode import code_corpus, load_codebook
 from casecode.cli.app import app
-from casecode.coding.backends import CoderSpec, DaskBackend, ProcessBackend, SerialBackend, batches, open_backend
+from casecode.coding import backends
+from casecode.coding.backends import CoderSpec, DaskBackend, DocumentCoder, ProcessBackend, SerialBackend, batches, open_backend
 from casecode.errors import OptionError
 from casecode.load import load_corpus
 from casecode.synthetic import write_synthetic_corpus
@@ -55,9 +56,20 @@ def test_serial_run_codes_the_generated_corpus(serial_runs: dict[str, Path]) -> 
     assert documents[0].startswith("a-b/")
 
 
+def start_as(monkeypatch: pytest.MonkeyPatch, backend: type, start: str) -> None:
+    """Who codes: "workers" all documents, or "mixed": this process the first three while the workers 'start'."""
+    if start == "workers":
+        monkeypatch.setattr(backends, "_while_starting", lambda *args: iter(()))
+    else:
+        answers = iter([False, False, False])
+        monkeypatch.setattr(backend, "ready", lambda self: next(answers, True))
+
+
+@pytest.mark.parametrize("start", ["workers", "mixed"])
 @pytest.mark.parametrize("corpus", ["example", "generated"])
-def test_jobs_2_is_byte_identical_to_serial(corpus: str, generated: Path, serial_runs: dict[str, Path], tmp_path: Path) -> None:
+def test_jobs_2_is_byte_identical_to_serial(corpus: str, start: str, generated: Path, serial_runs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     source = EXAMPLE if corpus == "example" else generated
+    start_as(monkeypatch, ProcessBackend, start)
     code_corpus([source], CODEBOOK, out=tmp_path / "out", xlsx=False, jobs=2, keep=False)
     assert_same_folder(serial_runs[corpus], tmp_path / "out")
 
@@ -72,9 +84,11 @@ def dask_client():
     cluster.close()
 
 
+@pytest.mark.parametrize("start", ["workers", "mixed"])
 @pytest.mark.parametrize("corpus", ["example", "generated"])
-def test_dask_local_cluster_is_byte_identical_to_serial(corpus: str, generated: Path, serial_runs: dict[str, Path], dask_client, tmp_path: Path) -> None:
+def test_dask_local_cluster_is_byte_identical_to_serial(corpus: str, start: str, generated: Path, serial_runs: dict[str, Path], dask_client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     source = EXAMPLE if corpus == "example" else generated
+    start_as(monkeypatch, DaskBackend, start)
     run = code_corpus([source], CODEBOOK, out=tmp_path / "out", xlsx=False, dask=dask_client)
     assert_same_folder(serial_runs[corpus], tmp_path / "out")
     assert run.summary is not None and run.summary.codings == len(run.codings) > 0
@@ -107,6 +121,25 @@ def test_backends_return_records_in_input_order() -> None:
     assert [c.units for c in parallel] == [c.units for c in serial]
     # the main process keeps its own Document (with attributes); workers never send it back
     assert parallel[0].document is documents[0]
+
+
+def test_this_process_codes_the_first_documents_while_workers_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = CoderSpec(load_codebook(CODEBOOK), rows=True, records=False)
+    documents = load_corpus([EXAMPLE]).documents
+    serial = list(SerialBackend().run(spec, documents))
+    answers = iter([False, False, False])
+    with ProcessBackend(2, spec) as backend:
+        monkeypatch.setattr(backend, "ready", lambda: next(answers, True))
+        mixed = list(backend.run(spec, documents, local=DocumentCoder(spec)))
+    # Coded here: the codings travel with the rows; from a worker (records=False), rows only.
+    assert [bool(c.codings) for c in mixed] == [True] * 3 + [False] * (len(documents) - 3)
+    assert [c.document.id for c in mixed] == [d.id for d in documents]
+    assert [c.rows for c in mixed] == [c.rows for c in serial]
+    # A coder for another spec is never used in place of the workers.
+    other = DocumentCoder(CoderSpec(load_codebook(CODEBOOK), rows=True, records=True))
+    with ProcessBackend(2, spec) as backend:
+        monkeypatch.setattr(backend, "ready", lambda: False)
+        assert not any(c.codings for c in backend.run(spec, documents[:2], local=other))
 
 
 def test_batches_keep_order_and_size() -> None:
