@@ -20,8 +20,10 @@ Beside it, ``matches-v1`` holds what coding derives from each parsed document (s
 :class:`MatchCache`): its sentence spans and, per rule, the rule's matches with their
 negation flags. A rule's matches are filed under a hash of the rule's definition, so
 after a codebook edit only the edited rules need the parsed document; when every rule
-is there the ``DocBin`` is not even read. ``casecode cache clear`` removes these two
-folders and nothing else.
+is there the ``DocBin`` is not even read. A document's :func:`token_table` (the
+per-token arrays a phrase rule is matched on) sits beside its entry too: an edited
+phrase rule is matched again on it, without the ``DocBin``. ``casecode cache clear``
+removes these two folders and nothing else.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ ENTRIES = "docs-v1"
 MATCHES = "matches-v1"
 MATCH_SUFFIX = ".json"
 VOCAB_SUFFIX = ".vocab"
+TOKENS_SUFFIX = ".tokens"
 SUFFIX = ".spacy"
 TAG = "CACHEDIR.TAG"
 TAG_TEXT = "Signature: 8a477f597d28d172789f06886806bc55\n# casecode NLP cache: safe to delete; see 'casecode cache info'.\n"
@@ -180,6 +183,51 @@ def vocabulary(docs: Sequence[Doc]) -> dict[str, list[int]]:
     return {name: sorted(values) for name, values in found.items()}
 
 
+#: The token table's columns. ``values`` (int64): character offset and length,
+#: punctuation flag, sentence start (1 or 0), head and first ``neg`` dependent
+#: (turn-relative token indexes; -1 for none). ``words`` (uint64 string hashes): the
+#: lower-case form, text and lemma.
+TOKEN_COLUMNS = ("idx", "length", "punct", "sent_start", "head", "neg")
+WORD_COLUMNS = ("lower", "text", "lemma")
+
+
+def token_table(docs: Sequence[Doc]) -> dict[str, Any]:
+    """What matching a phrase rule needs from a document's parsed turns, as arrays.
+
+    ``values`` and ``words`` have one row per token of all turns (columns
+    :data:`TOKEN_COLUMNS` and :data:`WORD_COLUMNS`), ``turns`` holds each turn's token
+    count and ``parsed`` whether its dependency parse is there (for the negation
+    check). Far smaller and quicker to read than the ``Doc`` objects, and enough to
+    find a phrase, place it and tell whether it is negated.
+    """
+    import numpy
+    from spacy.attrs import DEP, HEAD, IDX, IS_PUNCT, LEMMA, LENGTH, LOWER, ORTH, SENT_START
+    from spacy.strings import get_string_id
+
+    neg = get_string_id("neg")
+    blocks, words = [], []
+    for doc in docs:
+        if not len(doc):
+            continue
+        raw = doc.to_array([IDX, LENGTH, IS_PUNCT, SENT_START, HEAD, DEP, LOWER, ORTH, LEMMA])
+        values = raw[:, :6].astype(numpy.int64)  # SENT_START -1 and HEAD offsets < 0 come out signed
+        positions = numpy.arange(len(doc))
+        values[:, 3] = values[:, 3] == 1
+        values[:, 4] += positions  # HEAD is an offset from the token
+        first_neg = numpy.full(len(doc), len(doc), dtype=numpy.int64)
+        dependents = numpy.flatnonzero((raw[:, 5] == neg) & (values[:, 4] != positions))
+        numpy.minimum.at(first_neg, values[dependents, 4], dependents)
+        values[:, 5] = numpy.where(first_neg == len(doc), -1, first_neg)
+        blocks.append(values)
+        words.append(raw[:, 6:])
+    return {
+        "values": numpy.concatenate(blocks) if blocks else numpy.zeros((0, len(TOKEN_COLUMNS)), dtype=numpy.int64),
+        "words": numpy.concatenate(words) if words else numpy.zeros((0, len(WORD_COLUMNS)), dtype=numpy.uint64),
+        "turns": numpy.array([len(doc) for doc in docs], dtype=numpy.int64),
+        "parsed": numpy.array([doc.has_annotation("DEP") for doc in docs], dtype=bool),
+    }
+
+
 class MatchCache:
     """Get and put what coding derives from one document's parsed turns.
 
@@ -201,6 +249,7 @@ class MatchCache:
         self.hits = 0  # documents served without their parsed turns
         self.partial = 0  # documents for which some rules were missing
         self.misses = 0
+        self.tables = 0  # documents whose edited phrase rules were matched on their token table
 
     def path(self, texts: Sequence[str]) -> Path:
         key = entry_key(self.fingerprint, texts, version=self.version)
@@ -229,18 +278,44 @@ class MatchCache:
     def put_vocabulary(self, texts: Sequence[str], vocab: dict[str, list[int]]) -> None:
         self._write(self.path(texts).with_suffix(VOCAB_SUFFIX), vocab)
 
+    def get_tokens(self, texts: Sequence[str]) -> dict[str, Any] | None:
+        """The document's :func:`token_table`, kept beside its entry; None if missing or unreadable."""
+        import numpy
+
+        try:
+            with numpy.load(self.path(texts).with_suffix(TOKENS_SUFFIX), allow_pickle=False) as stored:
+                table = {name: stored[name] for name in ("values", "words", "turns", "parsed")}
+        except (OSError, ValueError, KeyError, EOFError):
+            return None
+        turns = table["turns"]
+        tokens = int(turns.sum()) if len(turns) == len(texts) else -1
+        if table["values"].shape != (tokens, len(TOKEN_COLUMNS)) or table["words"].shape != (tokens, len(WORD_COLUMNS)) or len(table["parsed"]) != len(texts):
+            return None
+        return table
+
+    def put_tokens(self, texts: Sequence[str], table: dict[str, Any]) -> None:
+        import numpy
+
+        def write(handle: Any) -> None:
+            numpy.savez(handle, **table)
+
+        self._write(self.path(texts).with_suffix(TOKENS_SUFFIX), write)
+
     def put(self, texts: Sequence[str], entry: dict[str, Any]) -> None:
         """Store an entry atomically; failures to write only cost speed."""
         self._write(self.path(texts), entry)
 
     def _write(self, path: Path, entry: Any) -> None:
+        """Write ``entry`` (JSON, or a function that writes to a binary handle) atomically."""
         try:
             _ensure_root(self.root)
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            data = json.dumps(entry, separators=(",", ":")).encode()  # dumps, not dump: the C encoder
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                if callable(entry):
+                    entry(handle)
+                else:
+                    handle.write(json.dumps(entry, separators=(",", ":")).encode())  # dumps, not dump: the C encoder
             os.replace(tmp, path)
         except OSError:
             return
@@ -282,8 +357,8 @@ def cache_info(cache_dir: str | Path | None = None) -> CacheInfo:
     total = sum(n for n, _ in pipelines.values())
     size = sum(b for _, b in pipelines.values())
     matches = [f for f in (root / MATCHES).glob(f"*/*/*{MATCH_SUFFIX}") if f.is_file()] if (root / MATCHES).is_dir() else []
-    vocabularies = [f for f in (root / MATCHES).glob(f"*/*/*{VOCAB_SUFFIX}") if f.is_file()] if (root / MATCHES).is_dir() else []
-    return CacheInfo(root, total, size, pipelines, len(matches), sum(f.stat().st_size for f in [*matches, *vocabularies]))
+    beside = [f for suffix in (VOCAB_SUFFIX, TOKENS_SUFFIX) for f in (root / MATCHES).glob(f"*/*/*{suffix}") if f.is_file()] if (root / MATCHES).is_dir() else []
+    return CacheInfo(root, total, size, pipelines, len(matches), sum(f.stat().st_size for f in [*matches, *beside]))
 
 
 def clear_cache(cache_dir: str | Path | None = None) -> CacheInfo:

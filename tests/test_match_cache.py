@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
 
 from casecode import code_corpus, load_codebook
-from casecode.cache import MATCHES, cache_info, clear_cache, rule_digest
+from casecode.cache import MATCHES, TOKENS_SUFFIX, cache_info, clear_cache, rule_digest, token_table
 from casecode.coding.backends import CoderSpec, DocumentCoder
 from casecode.load import load_corpus
 
@@ -73,10 +74,31 @@ def test_an_edited_rule_invalidates_only_that_rule(tmp_path: Path) -> None:
     asked: list[object] = []
     derive = coder.engine.derive
     coder.engine.derive = lambda document, docs, rules=None, **kw: asked.append(rules) or derive(document, docs, rules, **kw)  # type: ignore[method-assign]
-    list(coder.code(documents))
-    assert asked == [changed] * 5  # only the edited rule was matched again
+    # A phrase rule: matched again on each document's token table, no parsed turns read.
+    tabled = list(coder.code(documents))
+    assert asked == [] and coder.matches.tables == 5
     assert (coder.matches.hits, coder.matches.partial, coder.matches.misses) == (0, 5, 0)
+    assert (coder.cache.hits, coder.cache.misses) == (0, 0)
+
+    # Without the token tables (a cache written before them) the parsed turns are read
+    # back from the DocBin cache, only the edited rule is matched again, and the tables are written.
+    tables = sorted(tmp_path.glob(f"{MATCHES}/*/*/*{TOKENS_SUFFIX}"))
+    assert len(tables) == 5
+    for table in tables:
+        table.unlink()
+    for path in tmp_path.glob(f"{MATCHES}/*/*/*.json"):
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        del entry["rules"][coder.digests[changed[0]]]
+        path.write_text(json.dumps(entry), encoding="utf-8")
+    coder = DocumentCoder(edited)
+    derive = coder.engine.derive
+    coder.engine.derive = lambda document, docs, rules=None, **kw: asked.append(rules) or derive(document, docs, rules, **kw)  # type: ignore[method-assign]
+    parsed = list(coder.code(documents))
+    assert asked == [changed] * 5  # only the edited rule was matched again
+    assert (coder.matches.hits, coder.matches.partial, coder.matches.misses, coder.matches.tables) == (0, 5, 0, 0)
     assert (coder.cache.hits, coder.cache.misses) == (5, 0)  # the parsed turns came from the DocBin cache
+    assert len(list(tmp_path.glob(f"{MATCHES}/*/*/*{TOKENS_SUFFIX}"))) == 5
+    assert [c.codings for c in parsed] == [c.codings for c in tabled]
 
     # both versions of the rule are now cached: neither needs the parsed turns
     for spec in (edited, original):
@@ -175,7 +197,7 @@ def _grown_codebook(target: Path, added: str) -> Path:
 
 
 @pytest.mark.parametrize(("added", "documents_with_it"), [("bona fides", 0), ("respect", 2)])
-def test_an_added_phrase_needs_the_parsed_document_only_where_its_words_occur(tmp_path: Path, added: str, documents_with_it: int) -> None:
+def test_an_added_phrase_needs_the_token_table_only_where_its_words_occur(tmp_path: Path, added: str, documents_with_it: int) -> None:
     documents = list(load_corpus([EXAMPLE]).documents)
     assert sum(added in d.text.lower() for d in documents) == documents_with_it
     list(DocumentCoder(CoderSpec(load_codebook(CODEBOOK), None, str(tmp_path / "cache"))).code(documents))
@@ -183,7 +205,8 @@ def test_an_added_phrase_needs_the_parsed_document_only_where_its_words_occur(tm
     coder = DocumentCoder(CoderSpec(grown, None, str(tmp_path / "cache")))
     warm = list(coder.code(documents))
     assert (coder.matches.hits, coder.matches.partial, coder.matches.misses) == (len(documents) - documents_with_it, documents_with_it, 0)
-    assert coder.cache.hits + coder.cache.misses == documents_with_it  # parsed turns read only there
+    assert coder.matches.tables == documents_with_it  # token tables read only there
+    assert coder.cache.hits + coder.cache.misses == 0  # and no parsed turns at all
     cold = list(DocumentCoder(CoderSpec(grown)).code(documents))
     assert [c.codings for c in warm] == [c.codings for c in cold]
     assert [c.units for c in warm] == [c.units for c in cold]
@@ -198,5 +221,48 @@ def test_a_phrase_rule_that_lost_a_phrase_is_matched_again(tmp_path: Path) -> No
     shrunk = load_codebook(edited_codebook(tmp_path / "shrunk.yaml"))  # 'trust' removed from trust_lemma
     coder = DocumentCoder(CoderSpec(shrunk, None, str(tmp_path / "cache")))
     warm = list(coder.code(documents))
-    assert coder.matches.partial == len(documents)
+    assert coder.matches.partial == coder.matches.tables == len(documents)
     assert [c.codings for c in warm] == [c.codings for c in DocumentCoder(CoderSpec(shrunk)).code(documents)]
+
+
+@pytest.mark.parametrize("model", [None, pytest.param(MODEL, marks=needs_model)])
+def test_phrase_rules_matched_on_token_tables_equal_derive(model: str | None) -> None:
+    """Every phrase and exclude rule of the example codebook: the same records as from the parsed turns."""
+    from casecode.coding.negation import cue_before
+    from casecode.coding.tokens import TurnTokens
+
+    coder = DocumentCoder(CoderSpec(load_codebook(CODEBOOK), model))
+    pairs = list(coder.lineage)
+    assert len(pairs) > 40
+    records = excluded = negated = by_parse = 0
+    for document in load_corpus([EXAMPLE]).documents:
+        texts = [document.text[t.start : t.end] for t in document.turns]
+        docs = list(coder.nlp.pipe(texts))
+        _, derived = coder.engine.derive(document, docs, pairs)
+        tabled = coder._match_table(token_table(docs), pairs)
+        assert {pair: [tuple(r) for r in found] for pair, found in tabled.items()} == {pair: [tuple(r) for r in found] for pair, found in derived.items()}, document.id
+        for found in tabled.values():
+            records += len(found)
+            for turn, role, _, start, _, is_negated in found:
+                excluded += role == "X"
+                negated += is_negated
+                if is_negated:
+                    tokens = TurnTokens(docs[turn], texts[turn])
+                    by_parse += not cue_before(tokens.lower, tokens.punct, tokens.sent_start, tokens.idx.index(start))
+    assert records > 500 and excluded > 0 and negated > 0
+    if model:
+        assert by_parse > 0  # negations only the dependency parse shows are found in the table too
+
+
+def test_an_unreadable_token_table_falls_back_to_the_parsed_turns(tmp_path: Path) -> None:
+    documents = list(load_corpus([EXAMPLE]).documents)[:3]
+    list(DocumentCoder(CoderSpec(load_codebook(CODEBOOK), None, str(tmp_path))).code(documents))
+    for table in tmp_path.glob(f"{MATCHES}/*/*/*{TOKENS_SUFFIX}"):
+        table.write_bytes(b"not an npz file")
+    edited = CoderSpec(load_codebook(edited_codebook(tmp_path / "edited.yaml")), None, str(tmp_path))
+    coder = DocumentCoder(edited)
+    warm = list(coder.code(documents))
+    assert (coder.matches.tables, coder.cache.hits + coder.cache.misses) == (0, 3)
+    texts = [[d.text[t.start : t.end] for t in d.turns] for d in documents]
+    assert all(coder.matches.get_tokens(t) is not None for t in texts)  # written again
+    assert [c.codings for c in warm] == [c.codings for c in DocumentCoder(CoderSpec(edited.codebook)).code(documents)]

@@ -9,6 +9,8 @@ that has a dependency parser, a ``neg`` dependent of the match's head also count
 
 from __future__ import annotations
 
+from typing import Any, Sequence
+
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
@@ -48,7 +50,24 @@ def is_negated(doc: Doc, start: int, end: int, *, window: int = WINDOW) -> bool:
 
 def is_negated_at(tokens: TurnTokens, start: int, end: int, *, window: int = WINDOW) -> bool:
     """:func:`is_negated` on a turn's token arrays (read once for all its matches)."""
-    lower, punct, sent_start = tokens.lower, tokens.punct, tokens.sent_start
+    if cue_before(tokens.lower, tokens.punct, tokens.sent_start, start, window=window):
+        return True
+    if tokens.parsed:
+        for token in tokens.doc[start:end]:
+            head = token.head
+            if any(child.dep_ == "neg" and child.i < start for child in head.children):
+                return True
+            if any(child.dep_ == "neg" for child in token.children if child.i < start):
+                return True
+    return False
+
+
+def cue_before(lower: Sequence[int], punct: Sequence[int], sent_start: Sequence[Any], start: int, *, window: int = WINDOW) -> bool:
+    """Whether a negation cue comes before token ``start`` within its clause (the look-back of :func:`is_negated`).
+
+    Takes the turn's lower-case forms (string hashes), punctuation flags and sentence
+    starts (true or 1 where a sentence starts).
+    """
     seen = 0
     index = start - 1
     # Look back within the sentence: stop after its first token.
@@ -62,11 +81,4 @@ def is_negated_at(tokens: TurnTokens, start: int, end: int, *, window: int = WIN
                 return True
         seen += 1
         index -= 1
-    if tokens.parsed:
-        for token in tokens.doc[start:end]:
-            head = token.head
-            if any(child.dep_ == "neg" and child.i < start for child in head.children):
-                return True
-            if any(child.dep_ == "neg" for child in token.children if child.i < start):
-                return True
     return False
