@@ -601,7 +601,17 @@ class DaskBackend(_Closing):
         try:
             # The workers' statistical profiler samples the coding thread's stack every
             # 10 ms, which costs a tenth or more of the coding time; nobody reads it here.
-            with dask.config.set({"distributed.worker.profile.enabled": False}):
+            settings: dict[str, Any] = {"distributed.worker.profile.enabled": False}
+            if processes and "forkserver" in multiprocessing.get_all_start_methods():
+                # Workers forked from one server process that has imported distributed
+                # and casecode, instead of each starting a new interpreter and importing
+                # both: half the start-up CPU, which this process codes with meanwhile.
+                settings["distributed.worker.multiprocessing-method"] = "forkserver"
+                with dask.config.set(settings):
+                    from distributed.utils import get_mp_context
+
+                    get_mp_context().set_forkserver_preload(["distributed", "casecode.coding.backends"])
+            with dask.config.set(settings):
                 cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=":0", preload=["casecode.coding.backends"])
             self._owned = [cluster]
             client = distributed.Client(cluster)
