@@ -20,8 +20,8 @@ Beside it, ``matches-v1`` holds what coding derives from each parsed document (s
 :class:`MatchCache`): its sentence spans and, per rule, the rule's matches with their
 negation flags. A rule's matches are filed under a hash of the rule's definition, so
 after a codebook edit only the edited rules need the parsed document; when every rule
-is there the ``DocBin`` is not even read. A document's :func:`token_table` (the
-per-token arrays a phrase rule is matched on) sits beside its entry too: an edited
+is there the ``DocBin`` is not even read. A document's token table (the per-token arrays
+a phrase rule is matched on, :mod:`casecode.coding.tokentable`) sits beside its entry too: an edited
 phrase rule is matched again on it, without the ``DocBin``. ``casecode cache clear``
 removes these two folders and nothing else.
 """
@@ -183,51 +183,6 @@ def vocabulary(docs: Sequence[Doc]) -> dict[str, list[int]]:
     return {name: sorted(values) for name, values in found.items()}
 
 
-#: The token table's columns. ``values`` (int64): character offset and length,
-#: punctuation flag, sentence start (1 or 0), head and first ``neg`` dependent
-#: (turn-relative token indexes; -1 for none). ``words`` (uint64 string hashes): the
-#: lower-case form, text and lemma.
-TOKEN_COLUMNS = ("idx", "length", "punct", "sent_start", "head", "neg")
-WORD_COLUMNS = ("lower", "text", "lemma")
-
-
-def token_table(docs: Sequence[Doc]) -> dict[str, Any]:
-    """What matching a phrase rule needs from a document's parsed turns, as arrays.
-
-    ``values`` and ``words`` have one row per token of all turns (columns
-    :data:`TOKEN_COLUMNS` and :data:`WORD_COLUMNS`), ``turns`` holds each turn's token
-    count and ``parsed`` whether its dependency parse is there (for the negation
-    check). Far smaller and quicker to read than the ``Doc`` objects, and enough to
-    find a phrase, place it and tell whether it is negated.
-    """
-    import numpy
-    from spacy.attrs import DEP, HEAD, IDX, IS_PUNCT, LEMMA, LENGTH, LOWER, ORTH, SENT_START
-    from spacy.strings import get_string_id
-
-    neg = get_string_id("neg")
-    blocks, words = [], []
-    for doc in docs:
-        if not len(doc):
-            continue
-        raw = doc.to_array([IDX, LENGTH, IS_PUNCT, SENT_START, HEAD, DEP, LOWER, ORTH, LEMMA])
-        values = raw[:, :6].astype(numpy.int64)  # SENT_START -1 and HEAD offsets < 0 come out signed
-        positions = numpy.arange(len(doc))
-        values[:, 3] = values[:, 3] == 1
-        values[:, 4] += positions  # HEAD is an offset from the token
-        first_neg = numpy.full(len(doc), len(doc), dtype=numpy.int64)
-        dependents = numpy.flatnonzero((raw[:, 5] == neg) & (values[:, 4] != positions))
-        numpy.minimum.at(first_neg, values[dependents, 4], dependents)
-        values[:, 5] = numpy.where(first_neg == len(doc), -1, first_neg)
-        blocks.append(values)
-        words.append(raw[:, 6:])
-    return {
-        "values": numpy.concatenate(blocks) if blocks else numpy.zeros((0, len(TOKEN_COLUMNS)), dtype=numpy.int64),
-        "words": numpy.concatenate(words) if words else numpy.zeros((0, len(WORD_COLUMNS)), dtype=numpy.uint64),
-        "turns": numpy.array([len(doc) for doc in docs], dtype=numpy.int64),
-        "parsed": numpy.array([doc.has_annotation("DEP") for doc in docs], dtype=bool),
-    }
-
-
 class MatchCache:
     """Get and put what coding derives from one document's parsed turns.
 
@@ -279,8 +234,10 @@ class MatchCache:
         self._write(self.path(texts).with_suffix(VOCAB_SUFFIX), vocab)
 
     def get_tokens(self, texts: Sequence[str]) -> dict[str, Any] | None:
-        """The document's :func:`token_table`, kept beside its entry; None if missing or unreadable."""
+        """The document's :func:`~casecode.coding.tokentable.token_table`, kept beside its entry; None if missing or unreadable."""
         import numpy
+
+        from casecode.coding.tokentable import TOKEN_COLUMNS, WORD_COLUMNS
 
         try:
             with numpy.load(self.path(texts).with_suffix(TOKENS_SUFFIX), allow_pickle=False) as stored:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from casecode import code_corpus, load_codebook
-from casecode.cache import MATCHES, TOKENS_SUFFIX, cache_info, clear_cache, rule_digest, token_table
+from casecode.cache import MATCHES, TOKENS_SUFFIX, cache_info, clear_cache, rule_digest
+from casecode.coding.tokentable import phrase_records, token_table
 from casecode.coding.backends import CoderSpec, DocumentCoder
 from casecode.load import load_corpus
 
@@ -239,7 +240,13 @@ def test_phrase_rules_matched_on_token_tables_equal_derive(model: str | None) ->
         texts = [document.text[t.start : t.end] for t in document.turns]
         docs = list(coder.nlp.pipe(texts))
         _, derived = coder.engine.derive(document, docs, pairs)
-        tabled = coder._match_table(token_table(docs), pairs)
+        table = token_table(docs)
+        tabled = {}
+        for code_id, rule_id in pairs:
+            rule = coder.compiled.specs[code_id].rules[rule_id]
+            phrases = rule.phrases if rule.phrases is not None else rule.exclude
+            sequences = [coder._sequence(rule.match_attr, phrase) for phrase in phrases]
+            tabled[(code_id, rule_id)] = phrase_records(table, sequences, rule.match_attr, role="" if rule.phrases is not None else "X")
         assert {pair: [tuple(r) for r in found] for pair, found in tabled.items()} == {pair: [tuple(r) for r in found] for pair, found in derived.items()}, document.id
         for found in tabled.values():
             records += len(found)

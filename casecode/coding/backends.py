@@ -15,10 +15,8 @@ Example:
 
 from __future__ import annotations
 
-import bisect
 import functools
 import hashlib
-import itertools
 import multiprocessing
 import threading
 from collections import deque
@@ -29,11 +27,11 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from spacy.tokens import Doc
 
-from casecode.cache import WORD_COLUMNS, DocCache, MatchCache, phrase_lineage, rule_digest, token_table, vocabulary
+from casecode.cache import DocCache, MatchCache, phrase_lineage, rule_digest, vocabulary
 from casecode.codebook.compile import ATTR, CompiledCodebook, compile_codebook, uses_lemmas
 from casecode.codebook.load import LoadedCodebook
 from casecode.coding.engine import Engine
-from casecode.coding.negation import cue_before
+from casecode.coding.tokentable import phrase_records, token_table
 from casecode.coding.segment import DocumentUnits
 from casecode.errors import CasecodeError, OptionError
 from casecode.export.rows import DocumentRows, document_rows
@@ -163,8 +161,11 @@ class DocumentCoder:
             # Only phrase rules changed: match them on the document's token table.
             table = self.matches.get_tokens(texts)
             if table is not None:
-                for pair, records in self._match_table(table, missing).items():
-                    entry["rules"][self.digests[pair]] = records
+                for pair in missing:
+                    rule = self.compiled.specs[pair[0]].rules[pair[1]]
+                    phrases = rule.phrases if rule.phrases is not None else rule.exclude or []
+                    sequences = {self._sequence(rule.match_attr, phrase) for phrase in phrases}
+                    entry["rules"][self.digests[pair]] = phrase_records(table, sequences, rule.match_attr, role="" if rule.phrases is not None else "X")
                 self.matches.tables += 1
                 tabled, missing = True, []
             else:
@@ -241,49 +242,6 @@ class DocumentCoder:
             words = self._phrase_words[(attr, phrase)] = tuple(doc.to_array(ATTR[attr]).tolist()) if len(doc) else ()
         return words
 
-    def _match_table(self, table: dict[str, Any], pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
-        """The records :meth:`Engine.derive` gives for these phrase (or exclude) rules, from a :func:`~casecode.cache.token_table`.
-
-        A phrase matches where the turn's words (lower-case forms, texts or lemmas, as
-        the rule compares them) equal the phrase's words, as spaCy's PhraseMatcher finds
-        them; offsets, the sentence check and the negation check read the table.
-        """
-        import numpy
-
-        values, words, turns = table["values"], table["words"], table["turns"].tolist()
-        ends = list(itertools.accumulate(turns))
-        columns: dict[str, list[int]] = {}
-        found: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
-        for pair in pairs:
-            rule = self.compiled.specs[pair[0]].rules[pair[1]]
-            attr = rule.match_attr
-            role = "" if rule.phrases is not None else "X"
-            sequences: dict[int, set[tuple[int, ...]]] = {}
-            for phrase in rule.phrases if rule.phrases is not None else rule.exclude or []:
-                sequence = self._sequence(attr, phrase)
-                if sequence:
-                    sequences.setdefault(sequence[0], set()).add(sequence)
-            column = WORD_COLUMNS.index(attr)  # the match attributes name the columns
-            if attr not in columns:
-                columns[attr] = words[:, column].tolist()
-            text = columns[attr]
-            spans = set()
-            for position in numpy.flatnonzero(numpy.isin(words[:, column], numpy.array(list(sequences), dtype=numpy.uint64))).tolist():
-                turn = bisect.bisect_right(ends, position)
-                for sequence in sequences[text[position]]:
-                    stop = position + len(sequence)
-                    if stop <= ends[turn] and tuple(text[position:stop]) == sequence:
-                        spans.add((turn, position, stop))
-            records = []
-            for turn, start, stop in spans:
-                begin = ends[turn] - turns[turn]
-                cstart, cend = int(values[start, 0]), int(values[stop - 1, 0] + values[stop - 1, 1])
-                negated = role == "" and _table_negated(table, turn, begin, ends[turn], start - begin, stop - begin)
-                records.append((turn, role, cstart, cstart, cend, negated))
-            records.sort(key=lambda record: (record[0], record[3], record[4]))
-            found[pair] = records
-        return found
-
     def _parsed(self, texts: list[str]) -> list[Doc]:
         assert self.cache is not None
         docs = self.cache.get(texts)
@@ -291,17 +249,6 @@ class DocumentCoder:
             docs = list(self.nlp.pipe(texts, batch_size=self.engine.batch_size))
             self.cache.put(texts, docs)
         return docs
-
-
-def _table_negated(table: dict[str, Any], turn: int, begin: int, end: int, start: int, stop: int) -> bool:
-    """:func:`~casecode.coding.negation.is_negated_at` for tokens ``start:stop`` of turn ``turn`` (table rows ``begin:end``)."""
-    values = table["values"][begin:end]
-    if cue_before(table["words"][begin:end, 0].tolist(), values[:, 2].tolist(), values[:, 3].tolist(), start):
-        return True
-    if not table["parsed"][turn]:
-        return False
-    heads, negs = values[:, 4].tolist(), values[:, 5].tolist()
-    return any(0 <= negs[heads[token]] < start or 0 <= negs[token] < start for token in range(start, stop))
 
 
 def _pruned(rules: dict[str, Any], current: set[str]) -> dict[str, Any]:
