@@ -436,6 +436,7 @@ class ProcessBackend(_Closing):
         self._spec: CoderSpec | None = None
         self._warming: list[Any] = []  # one start-up task per worker: done once a worker is ready
         self._spawning: threading.Thread | None = None
+        self._failure: Exception | None = None
         if spec is not None:
             self._start(spec)
 
@@ -448,16 +449,19 @@ class ProcessBackend(_Closing):
         def spawn() -> None:
             # Start every worker now, not one per submitted batch. The first start waits
             # for the fork server to import casecode: in a thread, this process goes on.
-            for _ in range(self.workers):
-                warming.append(pool.submit(_ready))
+            try:
+                for _ in range(self.workers):
+                    warming.append(pool.submit(_ready))
+            except Exception as exc:  # reported by run(), not as a thread's traceback
+                self._failure = exc
 
         self._spawning = threading.Thread(target=spawn, name="casecode-workers-start", daemon=True)
         self._spawning.start()
         return pool
 
     def ready(self) -> bool:
-        """Whether some worker has started and built its pipeline (never waits)."""
-        return any(future.done() for future in list(self._warming))
+        """Whether some worker has started and built its pipeline, or starting failed (never waits)."""
+        return self._failure is not None or any(future.done() for future in list(self._warming))
 
     def run(self, spec: CoderSpec, documents: Iterable[Document], *, local: DocumentCoder | None = None) -> Iterator[CodedDocument]:
         """Code ``documents`` in the workers; ``local`` (this process's coder for the same spec) codes the first ones while they start."""
@@ -467,6 +471,9 @@ class ProcessBackend(_Closing):
         if self._spawning is not None:
             self._spawning.join()
             self._spawning = None
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise OptionError(f"--jobs {self.workers}: the worker processes did not start ({type(failure).__name__}: {failure})", hint="run with --jobs 1, or check that this system lets Python start processes")
         yield from _ordered(lambda batch: pool.submit(_code_batch, batch), documents, window=2 * self.workers + 1)
 
     def close(self) -> None:

@@ -142,6 +142,25 @@ def test_this_process_codes_the_first_documents_while_workers_start(monkeypatch:
         assert not any(c.codings for c in backend.run(spec, documents[:2], local=other))
 
 
+def test_workers_that_cannot_start_are_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = CoderSpec(load_codebook(CODEBOOK))
+    documents = load_corpus([EXAMPLE]).documents
+
+    class Refusing:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def submit(self, *args: object) -> None:
+            raise OSError("no more processes")
+
+        def shutdown(self, **kwargs: object) -> None:
+            pass
+
+    monkeypatch.setattr(backends, "ProcessPoolExecutor", Refusing)
+    with ProcessBackend(2, spec) as backend, pytest.raises(OptionError, match="worker processes did not start .*no more processes"):
+        list(backend.run(spec, documents, local=DocumentCoder(spec)))
+
+
 def test_batches_keep_order_and_size() -> None:
     documents = load_corpus([EXAMPLE]).documents
     groups = list(batches(documents, chars=1))
