@@ -123,7 +123,7 @@ class DocumentCoder:
         specs = self.compiled.specs
         self.digests = {pair: rule_digest(specs[pair[0]].rules[pair[1]], unit=specs[pair[0]].unit) for pair in self.engine.matched_rules}
         self.lineage = {pair: found for pair in self.digests if (found := phrase_lineage(specs[pair[0]].rules[pair[1]])) is not None}
-        self._phrase_words: dict[tuple[str, str], frozenset[int]] = {}
+        self._phrase_words: dict[tuple[str, str], tuple[int, ...]] = {}
 
     def code(self, documents: Iterable[Document]) -> Iterator[CodedDocument]:
         """Code documents one at a time, in order."""
@@ -164,8 +164,7 @@ class DocumentCoder:
                 for pair in missing:
                     rule = self.compiled.specs[pair[0]].rules[pair[1]]
                     phrases = rule.phrases if rule.phrases is not None else rule.exclude or []
-                    sequences = {self._sequence(rule.match_attr, phrase) for phrase in phrases}
-                    entry["rules"][self.digests[pair]] = phrase_records(table, sequences, rule.match_attr, role="" if rule.phrases is not None else "X")
+                    entry["rules"][self.digests[pair]] = phrase_records(table, self._sequences(rule.match_attr, phrases), rule.match_attr, role="" if rule.phrases is not None else "X")
                 self.matches.tables += 1
                 tabled, missing = True, []
             else:
@@ -235,12 +234,18 @@ class DocumentCoder:
 
     def _sequence(self, attr: str, phrase: str) -> tuple[int, ...]:
         """A phrase's words, in order, as a rule of this attribute compares them (as the phrase matcher builds them)."""
-        words = self._phrase_words.get((attr, phrase))
-        if words is None:
-            text = phrase.strip()
-            doc = self.nlp(text) if attr == "lemma" else self.nlp.make_doc(text)
-            words = self._phrase_words[(attr, phrase)] = tuple(doc.to_array(ATTR[attr]).tolist()) if len(doc) else ()
-        return words
+        return self._sequences(attr, [phrase])[0]
+
+    def _sequences(self, attr: str, phrases: list[str]) -> list[tuple[int, ...]]:
+        """:meth:`_sequence` of each phrase; lemma phrases new to this coder go through the pipeline in one batch."""
+        known = self._phrase_words
+        new = [phrase for phrase in dict.fromkeys(phrases) if (attr, phrase) not in known]
+        if new:
+            texts = [phrase.strip() for phrase in new]
+            docs = self.nlp.pipe(texts) if attr == "lemma" else (self.nlp.make_doc(text) for text in texts)
+            for phrase, doc in zip(new, docs):
+                known[(attr, phrase)] = tuple(doc.to_array(ATTR[attr]).tolist()) if len(doc) else ()
+        return [known[(attr, phrase)] for phrase in phrases]
 
     def _parsed(self, texts: list[str]) -> list[Doc]:
         assert self.cache is not None
