@@ -11,6 +11,7 @@ previous results as they were.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import tempfile
@@ -31,12 +32,15 @@ from casecode.model import Coding, Document, Segment
 from casecode.results import _STAGED, INT_COLUMNS, SEGMENT_COLUMNS, UNIT_COLUMNS, Results, _read_csv, atomic_path, text_path, transaction
 
 
-def _write_parquet_chunked(source: Path, target: Path) -> None:
-    """segments.parquet from the finished segments.csv, read in blocks by pyarrow's CSV reader.
+def _write_parquet_chunked(source: Path, target: Path, *, header: int, bounds: Sequence[int], block: int = 1 << 20) -> None:
+    """segments.parquet from the finished segments.csv, read about a megabyte at a time.
 
-    Column types are those ``read_results`` gives (int64 offsets, bool ``negated``,
-    text) and the schema is the one pandas would write, so memory stays bounded by the
-    block size.
+    ``header`` is the length of the CSV header line and ``bounds`` the end offsets of
+    the documents' rows: the file is cut only there (a quoted value may hold a line
+    break), into pieces of about ``block`` bytes that pyarrow's CSV reader parses one
+    at a time, so memory stays bounded whatever the corpus size. Column types are those
+    ``read_results`` gives (int64 offsets, bool ``negated``, text) and the schema is the
+    one pandas would write.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -47,10 +51,19 @@ def _write_parquet_chunked(source: Path, target: Path) -> None:
         column_types={f.name: f.type for f in schema}, null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
         true_values=["True", "true", "1", "yes"], false_values=["False", "false", "0", "no", ""],
     )
-    reader = pacsv.open_csv(source, read_options=pacsv.ReadOptions(block_size=1 << 22), parse_options=pacsv.ParseOptions(newlines_in_values=True), convert_options=convert)
-    with atomic_path(target) as tmp, pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
-        for batch in reader:
-            writer.write_table(pa.Table.from_batches([batch]).cast(schema))
+    parse = pacsv.ParseOptions(newlines_in_values=True)
+    with open(source, "rb") as handle, atomic_path(target) as tmp, pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+        head = handle.read(header)
+        start = header
+        for index, end in enumerate(bounds):
+            if end - start < block and index < len(bounds) - 1:
+                continue
+            piece = head + handle.read(end - start)
+            # One piece, one block, one thread: pyarrow buffers nothing beyond it, and no
+            # thread pool grows its own heap.
+            read = pacsv.ReadOptions(block_size=len(piece) + 1, use_threads=False)
+            writer.write_table(pacsv.read_csv(pa.py_buffer(piece), read_options=read, parse_options=parse, convert_options=convert).cast(schema))
+            start = end
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -82,6 +95,7 @@ class _SpillTable:
         self.handle.write(_csv_bytes([columns], spreadsheet=spreadsheet))
         self.header = self.handle.tell()
         self.chunks: list[tuple[str, int, int]] = []  # (document id, offset, length)
+        self.bounds: list[int] = []  # after finish(): where each document's rows end in the finished file
 
     def add(self, document_id: str, rows: Iterable[Iterable[Any]]) -> None:
         self.add_bytes(document_id, _csv_bytes(rows, spreadsheet=self.spreadsheet))
@@ -96,12 +110,15 @@ class _SpillTable:
         """Close the table; return a file with the chunks in document-id order."""
         self.handle.close()
         ids = [c[0] for c in self.chunks]
-        if ids == sorted(ids):
+        in_order = ids == sorted(ids)
+        chunks = self.chunks if in_order else sorted(self.chunks, key=lambda c: c[0])
+        self.bounds = list(itertools.accumulate((length for _, _, length in chunks), initial=self.header))[1:]
+        if in_order:
             return self.path
         ordered = self.path.with_name(self.path.name + ".sorted")
         with open(self.path, "rb") as source, open(ordered, "wb") as target:
             target.write(source.read(self.header))
-            for _, offset, length in sorted(self.chunks, key=lambda c: c[0]):
+            for _, offset, length in chunks:
                 source.seek(offset)
                 target.write(source.read(length))
         return ordered
@@ -217,7 +234,7 @@ class FolderWriter:
                 _folder.write_parquet(out / "segments.parquet", results.segments)
                 write_spreadsheet_csv(out / "segments_for_spreadsheets.csv", results.segments)
             else:
-                _write_parquet_chunked(segments_path, out / "segments.parquet")
+                _write_parquet_chunked(segments_path, out / "segments.parquet", header=self.segments.header, bounds=self.segments.bounds)
                 _stage_file(segments_path, out / "segments.csv")
                 _stage_file(sheet_path, out / "segments_for_spreadsheets.csv")
             _stage_file(units_path, out / "units.csv")

@@ -135,3 +135,37 @@ def test_a_document_id_cannot_write_outside_texts(tmp_path: Path, document_id: s
         with pytest.raises(ResultsError, match="refusing to write"):
             writer.add_rows(document, document_rows(document, [], []))
     assert not any(tmp_path.rglob("escape*"))
+
+
+@pytest.mark.parametrize("block", [1, 300, 1 << 20])
+def test_parquet_written_in_pieces_holds_the_whole_table(tmp_path: Path, block: int) -> None:
+    """Pieces end only where a document's rows end, even when a quoted value holds a line break."""
+    import pandas as pd
+
+    from casecode.export.rows import _csv_bytes
+    from casecode.export.stream import _SpillTable, _write_parquet_chunked
+    from casecode.results import SEGMENT_COLUMNS, _read_csv
+
+    table = _SpillTable(tmp_path / "segments.csv", SEGMENT_COLUMNS)
+    values = [v for v in AWKWARD if "\r" not in v]  # normalised text has no bare CR (the csv module leaves it unquoted)
+    for index, matched in enumerate(values * 3):
+        document = f"doc{(index * 7) % 11:02d}/{index}"  # written out of document order
+        row = (document, "c", "R1", "sentence", index, 0, 5, "t", "code", "rule", "rule", matched, 0, 4, index % 2 == 0, "auto", f"{matched} said.")
+        table.add_bytes(document, _csv_bytes([row, row]))
+    source = table.finish()
+    assert len(table.bounds) == len(values) * 3 and table.bounds[-1] == source.stat().st_size
+    _write_parquet_chunked(source, tmp_path / "segments.parquet", header=table.header, bounds=table.bounds, block=block)
+    ours = pd.read_parquet(tmp_path / "segments.parquet")
+    theirs = _read_csv(source)
+    assert len(ours) == len(values) * 6
+    pd.testing.assert_frame_equal(ours.astype(str), theirs.astype(str))
+    assert str(ours["start"].dtype) == "int64" and str(ours["negated"].dtype) == "bool"
+    import pyarrow.parquet as pq
+
+    groups = pq.ParquetFile(tmp_path / "segments.parquet").metadata.num_row_groups
+    if block == 1:
+        assert groups == len(values) * 3  # one piece per document
+    elif block == 1 << 20:
+        assert groups == 1
+    else:
+        assert 1 < groups < len(values) * 3
