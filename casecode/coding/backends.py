@@ -337,6 +337,43 @@ class _Closing:
         pass
 
 
+class _StartsInBackground(_Closing):
+    """A backend whose workers start in a thread while this process goes on.
+
+    A failure to start is kept (a thread's exception would only print a traceback)
+    and raised, as one clear error, by the first call that needs the workers.
+    """
+
+    _thread: threading.Thread | None = None
+    _failure: BaseException | None = None
+
+    def _start_in_background(self, target: Callable[..., None], *args: Any, name: str) -> None:
+        def guarded() -> None:
+            try:
+                target(*args)
+            except Exception as exc:
+                self._failure = exc
+
+        self._failure = None
+        self._thread = threading.Thread(target=guarded, name=name, daemon=True)
+        self._thread.start()
+
+    def _starting(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _wait_started(self, what: str, hint: str) -> None:
+        """Wait for the start-up thread; raise what made it fail, if anything did."""
+        self._join()
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise OptionError(f"{what} did not start ({type(failure).__name__}: {failure})", hint=hint)
+
+
 class SerialBackend(_Closing):
     """Everything in this process; ``nlp.pipe`` batches turns across documents."""
 
@@ -421,7 +458,7 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-class ProcessBackend(_Closing):
+class ProcessBackend(_StartsInBackground):
     """N worker processes on this machine (``--jobs N``).
 
     Args:
@@ -440,8 +477,6 @@ class ProcessBackend(_Closing):
         self._pool: ProcessPoolExecutor | None = None
         self._spec: CoderSpec | None = None
         self._warming: list[Any] = []  # one start-up task per worker: done once a worker is ready
-        self._spawning: threading.Thread | None = None
-        self._failure: Exception | None = None
         if spec is not None:
             self._start(spec)
 
@@ -454,14 +489,10 @@ class ProcessBackend(_Closing):
         def spawn() -> None:
             # Start every worker now, not one per submitted batch. The first start waits
             # for the fork server to import casecode: in a thread, this process goes on.
-            try:
-                for _ in range(self.workers):
-                    warming.append(pool.submit(_ready))
-            except Exception as exc:  # reported by run(), not as a thread's traceback
-                self._failure = exc
+            for _ in range(self.workers):
+                warming.append(pool.submit(_ready))
 
-        self._spawning = threading.Thread(target=spawn, name="casecode-workers-start", daemon=True)
-        self._spawning.start()
+        self._start_in_background(spawn, name="casecode-workers-start")
         return pool
 
     def ready(self) -> bool:
@@ -473,18 +504,11 @@ class ProcessBackend(_Closing):
         pool = self._pool if self._pool is not None and self._spec is not None and self._spec.key == spec.key else self._start(spec)
         documents = iter(documents)
         yield from _while_starting(self.ready, local, spec, documents)
-        if self._spawning is not None:
-            self._spawning.join()
-            self._spawning = None
-        if self._failure is not None:
-            failure, self._failure = self._failure, None
-            raise OptionError(f"--jobs {self.workers}: the worker processes did not start ({type(failure).__name__}: {failure})", hint="run with --jobs 1, or check that this system lets Python start processes")
+        self._wait_started(f"--jobs {self.workers}: the worker processes", hint="run with --jobs 1, or check that this system lets Python start processes")
         yield from _ordered(lambda batch: pool.submit(_code_batch, batch), documents, window=2 * self.workers + 1)
 
     def close(self) -> None:
-        if self._spawning is not None:
-            self._spawning.join()
-            self._spawning = None
+        self._join()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -517,7 +541,7 @@ def _distributed() -> Any:
     return distributed
 
 
-class DaskBackend(_Closing):
+class DaskBackend(_StartsInBackground):
     """A Dask cluster (``--dask ADDRESS``), or a ``LocalCluster`` here (``--dask local``).
 
     Args:
@@ -537,15 +561,12 @@ class DaskBackend(_Closing):
         self._owned: list[Any] = []
         self._spec: tuple[str, Any] | None = None  # (spec key, its future on the cluster)
         self._warming: list[Any] = []  # each worker's pipeline build: done once it is ready
-        self._failure: BaseException | None = None
-        self._starting: threading.Thread | None = None
         if isinstance(address, distributed.Client):
             self._connected(address, spec)
         elif address == "local":
             # The cluster starts in the background (a few seconds: a scheduler, worker
             # processes that import casecode) while this process builds its pipeline.
-            self._starting = threading.Thread(target=self._start_local, args=(distributed, workers or 2, processes, spec), name="casecode-dask-start", daemon=True)
-            self._starting.start()
+            self._start_in_background(self._start_local, distributed, workers or 2, processes, spec, name="casecode-dask-start")
         else:
             try:
                 client = distributed.Client(str(address), timeout=timeout)
@@ -599,12 +620,7 @@ class DaskBackend(_Closing):
 
     def _ready(self) -> None:
         """Wait for a cluster that is starting in the background."""
-        if self._starting is not None:
-            self._starting.join()
-            self._starting = None
-        if self._failure is not None:
-            failure, self._failure = self._failure, None
-            raise OptionError(f"--dask local: the local cluster did not start ({type(failure).__name__}: {failure})", hint="check that dask[distributed] is installed and that worker processes may start here")
+        self._wait_started("--dask local: the local cluster", hint="check that dask[distributed] is installed and that worker processes may start here")
 
     def _prepare(self, spec: CoderSpec) -> Any:
         """Send the spec to every worker, and have each build its pipeline in the background."""
@@ -618,7 +634,7 @@ class DaskBackend(_Closing):
 
     def ready(self) -> bool:
         """Whether the cluster is up and some worker has built its pipeline (never waits)."""
-        if self._starting is not None and self._starting.is_alive():
+        if self._starting():
             return False
         return self._failure is not None or not self._warming or any(future.done() for future in list(self._warming))
 
@@ -634,9 +650,7 @@ class DaskBackend(_Closing):
         yield from _ordered(submit, documents, window=4 * self.workers + 2, chars=DASK_BATCH_CHARS)
 
     def close(self) -> None:
-        if self._starting is not None:
-            self._starting.join()
-            self._starting = None
+        self._join()
         for thing in self._owned:
             thing.close()
         self._owned = []
