@@ -108,8 +108,10 @@ class DocumentCoder:
     """The per-document pipeline of one worker: NLP (or the cache), segmentation, matching.
 
     With a cache folder, each document's derived matches are looked up per rule first
-    (:class:`~casecode.cache.MatchCache`); its parsed turns are read from the
-    :class:`~casecode.cache.DocCache` (or parsed) only when some rule is missing.
+    (:class:`~casecode.cache.MatchCache`). Missing phrase rules are matched on the
+    document's token table (:mod:`casecode.coding.tokentable`); its parsed turns are
+    read from the :class:`~casecode.cache.DocCache` (or parsed) only when another kind
+    of rule is missing, or the table is.
     """
 
     def __init__(self, spec: CoderSpec, *, fresh: bool = False) -> None:
