@@ -58,15 +58,25 @@ def _csv_bytes(rows: Iterable[Iterable[Any]], *, spreadsheet: bool = False) -> b
 
 
 def _spreadsheet_bytes(rows: list[tuple[Any, ...]], data: bytes) -> bytes:
-    """segments_for_spreadsheets.csv rows, given the same rows and their segments.csv bytes.
+    """segments_for_spreadsheets.csv rows, given the same rows and their segments.csv bytes."""
+    own = _own_spreadsheet_bytes(rows, data)
+    return _crlf(data) if own is None else own
 
-    When no cell needs neutralising and no cell holds a line break, the spreadsheet
-    rows differ only in their CRLF line ends.
+
+def _own_spreadsheet_bytes(rows: list[tuple[Any, ...]], data: bytes) -> bytes | None:
+    """:func:`_spreadsheet_bytes`, or None when they are just ``data`` with CRLF line ends.
+
+    That is so when no cell needs neutralising and no cell holds a line break: most
+    documents. Then the bytes need not be made, or sent from a worker, at all.
     """
     sheet = [_spreadsheet_row(row) for row in rows]
     if all(a is b for a, b in zip(sheet, rows)) and b"\r" not in data and data.count(b"\n") == len(rows):
-        return data.replace(b"\n", b"\r\n")
+        return None
     return _csv_bytes(sheet, spreadsheet=True)
+
+
+def _crlf(data: bytes) -> bytes:
+    return data.replace(b"\n", b"\r\n")
 
 
 def _csv_field(value: str) -> str:
@@ -98,14 +108,22 @@ class DocumentRows:
     the process writing the results folder only appends bytes.
 
     Attributes:
-        segments, sheet, units: the CSV bytes of each table (no header).
+        segments, units: the CSV bytes of each table (no header).
+        own_sheet: segments_for_spreadsheets.csv's bytes when they are more than
+            ``segments`` with CRLF line ends (a cell neutralised or holding a line
+            break), else None: most documents then send one copy of their rows.
         codes: the code of each coding, for the matrix counts.
     """
 
     segments: bytes
-    sheet: bytes
+    own_sheet: bytes | None
     units: bytes
     codes: tuple[str, ...]
+
+    @property
+    def sheet(self) -> bytes:
+        """The segments_for_spreadsheets.csv bytes."""
+        return _crlf(self.segments) if self.own_sheet is None else self.own_sheet
 
 
 def document_rows(document: Document, codings: Sequence[Coding], units: Sequence[Segment]) -> DocumentRows:
@@ -114,4 +132,4 @@ def document_rows(document: Document, codings: Sequence[Coding], units: Sequence
     data = _csv_bytes(rows)
     if not isinstance(units, DocumentUnits):
         units = DocumentUnits.from_segments(document.id, units)
-    return DocumentRows(data, _spreadsheet_bytes(rows, data), _unit_bytes(units), tuple(c.code for c in codings))
+    return DocumentRows(data, _own_spreadsheet_bytes(rows, data), _unit_bytes(units), tuple(c.code for c in codings))

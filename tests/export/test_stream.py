@@ -169,3 +169,17 @@ def test_parquet_written_in_pieces_holds_the_whole_table(tmp_path: Path, block: 
         assert groups == 1
     else:
         assert 1 < groups < len(values) * 3
+
+
+@pytest.mark.parametrize(("text", "own"), [("We trusted the board.", False), ("=SUM(A1) said the board.", True), ("two\nlines of trust", True)])
+def test_spreadsheet_rows_travel_only_when_they_differ(text: str, own: bool) -> None:
+    """Workers send segments_for_spreadsheets.csv rows only when they are more than the CRLF copy."""
+    from casecode.export.rows import _csv_bytes, _spreadsheet_bytes, document_rows, segment_row
+    from casecode.model import Coding, Document
+
+    document = Document("d", "d.txt", text, "c", "txt", "", ())
+    coding = Coding("d", "c", None, "turn", 0, 0, len(text), "t", "code", "rule", "rule", text[:8], 0, 8, False)
+    rows = document_rows(document, [coding], [])
+    assert (rows.own_sheet is not None) is own
+    assert rows.sheet == _spreadsheet_bytes([segment_row(coding, text)], _csv_bytes([segment_row(coding, text)]))
+    assert rows.sheet.endswith(b"\r\n")
