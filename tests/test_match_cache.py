@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from spacy.attrs import LOWER
 
 from casecode import code_corpus, load_codebook
 from casecode.cache import MATCHES, TOKENS_SUFFIX, cache_info, clear_cache, rule_digest
-from casecode.coding.tokentable import phrase_records, token_table
 from casecode.coding.backends import CoderSpec, DocumentCoder
+from casecode.coding.tokentable import phrase_records, token_table
 from casecode.load import load_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -273,3 +274,16 @@ def test_an_unreadable_token_table_falls_back_to_the_parsed_turns(tmp_path: Path
     texts = [[d.text[t.start : t.end] for t in d.turns] for d in documents]
     assert all(coder.matches.get_tokens(t) is not None for t in texts)  # written again
     assert [c.codings for c in warm] == [c.codings for c in DocumentCoder(CoderSpec(edited.codebook)).code(documents)]
+
+
+def test_table_phrases_never_cross_turns_and_skip_empty_turns() -> None:
+    from casecode.nlp import build_pipeline
+
+    nlp = build_pipeline(None, lemmas=False, fresh=True)
+    turns = ["good", "", "Good faith and good", "faith. We never had good faith"]
+    docs = [nlp(text) for text in turns]
+    sequence = tuple(nlp.make_doc("good faith").to_array(LOWER).tolist())
+    records = phrase_records(token_table(docs), [sequence], "lower")
+    # "good" ending one turn and "faith" starting the next are not a match
+    assert [(turn, turns[turn][start:end], negated) for turn, _, _, start, end, negated in records] == [(2, "Good faith", False), (3, "good faith", True)]
+    assert phrase_records(token_table(docs), [sequence], "lower", role="X")[1][1:] == ("X", 20, 20, 30, False)  # exclude hits carry no negation
