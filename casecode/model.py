@@ -7,6 +7,7 @@ end exclusive, so ``document.text[start:end]`` is the span exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Literal, Mapping
 
 Unit = Literal["sentence", "turn", "paragraph"]
@@ -77,3 +78,19 @@ class Coding:
     match_end: int
     negated: bool
     origin: str = "auto"
+
+    @classmethod
+    def of_values(cls, values: tuple[Any, ...]) -> "Coding":
+        """A coding from all its field values in order (what ``Coding(*values)`` gives).
+
+        For the engine, which makes one per coded segment: it skips the frozen
+        dataclass's per-field ``object.__setattr__`` calls.
+        """
+        coding = object.__new__(cls)
+        coding.__dict__.update(zip(_CODING_FIELDS, values))
+        return coding
+
+
+_CODING_FIELDS = tuple(Coding.__dataclass_fields__)
+#: the order of a document's codings: by start, end, code
+CODING_ORDER = attrgetter("start", "end", "code")

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Iterator
 
 import numpy
 import spacy
-from spacy.attrs import IS_PUNCT, LEMMA, ORTH, SENT_START
+from spacy.attrs import IDX, IS_PUNCT, LEMMA, LENGTH, LOWER, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import minibatch
@@ -25,6 +25,17 @@ from spacy.util import minibatch
 from casecode.errors import PipelineError
 
 BLANK = "blank:en"
+
+#: ``doc.user_data`` key of the token arrays the blank pipeline's sentencizer reads and
+#: makes anyway, kept for the coding step (:class:`casecode.coding.tokens.TurnTokens`)
+#: so that it does not read them from the ``Doc`` again. Columns: :data:`TOKEN_ARRAY_ATTRS`.
+TOKEN_ARRAYS = "casecode.token_arrays"
+#: the columns of :data:`TOKEN_ARRAYS`: offset, length, lower-case form, punctuation,
+#: sentence start (1 or 0), and the form itself
+TOKEN_ARRAY_ATTRS = ("IDX", "LENGTH", "LOWER", "IS_PUNCT", "SENT_START", "ORTH")
+#: the components of the blank pipeline: with only these, nothing changes the arrays
+#: after the sentencizer has kept them
+BLANK_COMPONENTS = frozenset({"casecode_sentencizer", "casecode_lookup_lemma"})
 
 
 class LowercaseLemma:
@@ -123,7 +134,7 @@ class Sentencizer(_BatchComponent):
         self.punct = frozenset(nlp.vocab.strings.add(c) for c in chars)
 
     def _annotate(self, docs: list[Doc], begins: numpy.ndarray, ends: numpy.ndarray) -> None:
-        values = _joined(docs, [ORTH, IS_PUNCT])
+        values = _joined(docs, [ORTH, IS_PUNCT, IDX, LENGTH, LOWER])
         # Every sentence-final character is punctuation: only punctuation tokens are looked up.
         candidates = numpy.flatnonzero(values[:, 1])
         final = numpy.zeros(len(values), dtype=bool)
@@ -139,6 +150,12 @@ class Sentencizer(_BatchComponent):
         flags[words[seen > previous]] = 1
         flags[begins] = 1
         _store(docs, SENT_START, flags, begins, ends)
+        kept = numpy.empty((len(values), len(TOKEN_ARRAY_ATTRS)), dtype=numpy.uint64)
+        kept[:, :4] = values[:, [2, 3, 4, 1]]
+        kept[:, 4] = flags == 1
+        kept[:, 5] = values[:, 0]
+        for doc, begin, end in zip(docs, begins.tolist(), ends.tolist()):
+            doc.user_data[TOKEN_ARRAYS] = kept[begin:end]
 
 
 @Language.factory("casecode_sentencizer")
@@ -166,7 +183,12 @@ class LookupLemma(_BatchComponent):
         self.cache: dict[int, int] = {}
 
     def _annotate(self, docs: list[Doc], begins: numpy.ndarray, ends: numpy.ndarray) -> None:
-        forms, where = numpy.unique(_joined(docs, ORTH), return_inverse=True)
+        kept = [doc.user_data.get(TOKEN_ARRAYS) for doc in docs]
+        if all(arrays is not None and len(arrays) == len(doc) for arrays, doc in zip(kept, docs)):  # the sentencizer has read the forms
+            orths = numpy.concatenate([arrays[:, 5] for arrays in kept])  # type: ignore[index]
+        else:
+            orths = _joined(docs, ORTH)
+        forms, where = numpy.unique(orths, return_inverse=True)
         cache, strings = self.cache, docs[0].vocab.strings
         lemmas = numpy.fromiter((cache.get(orth) or self._learn(orth, strings) for orth in forms.tolist()), dtype=numpy.uint64, count=len(forms))
         _store(docs, LEMMA, lemmas[where.reshape(-1)], begins, ends)

@@ -22,7 +22,8 @@ from casecode.codebook.compile import CodeSpec, CompiledCodebook
 from casecode.coding.negation import is_negated_at
 from casecode.coding.segment import DocumentUnits, paragraphs, unit_spans
 from casecode.coding.tokens import TurnTokens
-from casecode.model import Coding, Document, Turn
+from casecode.model import CODING_ORDER, Coding, Document, Turn
+from casecode.nlp import BLANK_COMPONENTS, TOKEN_ARRAYS, missing_capability
 
 #: (turn, kind, anchor, start, end, negated); offsets relative to the turn. See Engine.derive.
 Record = tuple[int, str, int, int, int, bool]
@@ -105,6 +106,11 @@ class Engine:
         self._combinations = {code_id: [r for r in spec.rules.values() if r.combination] for code_id, spec in compiled.specs.items()}
         self._speaker_ok: dict[tuple[str, str | None], bool] = {}
         self._order = {(code_id, rule_id): i for code_id, spec in compiled.specs.items() for i, rule_id in enumerate(spec.rules)}
+        names = set(self.nlp.pipe_names)
+        # The blank pipeline keeps the token arrays its sentencizer read (nothing after
+        # it changes them), and has no parser.
+        self._kept_arrays = names <= BLANK_COMPONENTS
+        self._parsed: bool | None = False if names <= BLANK_COMPONENTS or missing_capability(self.nlp, "DEP") else None
 
     def process(self, documents: Iterable[Document]) -> Iterator[tuple[Document, list[Doc]]]:
         """Run the NLP pipeline over every turn of every document, streaming.
@@ -166,7 +172,8 @@ class Engine:
         sentences = []
         for turn_index, (turn, doc) in enumerate(zip(document.turns, turn_docs)):
             text = document.text[turn.start : turn.end]
-            tokens = TurnTokens(doc, text)
+            arrays = doc.user_data.pop(TOKEN_ARRAYS, None)
+            tokens = TurnTokens(doc, text, arrays=arrays if self._kept_arrays else None, parsed=self._parsed)
             sents = [tuple(s) for s in known[turn_index]] if known is not None else tokens.sentences()
             sentences.append(sents)
             spans: dict[str, tuple[list[tuple[int, int]], list[int]]] = {}
@@ -207,43 +214,62 @@ class Engine:
     def assemble(self, document: Document, sentences: Sentences, records: dict[tuple[str, str], list[Record]]) -> DocumentCoding:
         """Turn sentence spans and rule records (from :meth:`derive` or a cache) into codings."""
         turns = document.turns
-        spans = unit_spans(document, [[(turn.start + s, turn.start + e) for s, e in sents] for turn, sents in zip(turns, sentences)])
+        offsets = [turn.start for turn in turns]
+        spans = unit_spans(document, [[(offset + s, offset + e) for s, e in sents] for offset, sents in zip(offsets, sentences)])
         starts = {unit: [span[0] for span in found] for unit, found in spans.items()}
         specs = self.compiled.specs
-        found: dict[tuple[str, int], dict[str, list[_Found]]] = defaultdict(lambda: defaultdict(list))
+        # the matches placed in each (code, unit index), in record order
+        found: dict[tuple[str, int], list[_Found]] = {}
         vetoed: set[tuple[str, int]] = set()
         for (code_id, rule_id), rule_records in records.items():
-            unit = specs[code_id].unit
-            for turn_index, kind, anchor, cstart, cend, negated in rule_records:
-                offset = turns[turn_index].start
-                index = _span_at(spans[unit], starts[unit], offset + anchor)
-                if index is None:
-                    continue
-                if kind == "X":
-                    vetoed.add((code_id, index))
-                else:
-                    found[(code_id, index)][rule_id].append(_Found(rule_id, offset + cstart, offset + cend, bool(negated)))
-        codings = []
-        for (code_id, index), by_rule in found.items():
-            if (code_id, index) in vetoed:
+            if not rule_records:
                 continue
+            unit = specs[code_id].unit
+            unit_found, unit_starts = spans[unit], starts[unit]
+            for turn_index, kind, anchor, cstart, cend, negated in rule_records:
+                offset = offsets[turn_index]
+                at = offset + anchor
+                index = bisect.bisect_right(unit_starts, at) - 1
+                if index < 0 or at >= unit_found[index][1]:
+                    continue
+                key = (code_id, index)
+                if kind == "X":
+                    vetoed.add(key)
+                    continue
+                match = _Found(rule_id, offset + cstart, offset + cend, bool(negated))
+                placed = found.get(key)
+                if placed is None:
+                    found[key] = [match]
+                else:
+                    placed.append(match)
+        codings = []
+        speaker_ok = self._speaker_ok
+        for key, matches in found.items():
+            if key in vetoed:
+                continue
+            code_id, index = key
             spec = specs[code_id]
             start, end, turn_index = spans[spec.unit][index]
             speaker = turns[turn_index].speaker
-            allowed = self._speaker_ok.get((code_id, speaker))
+            allowed = speaker_ok.get((code_id, speaker))
             if allowed is None:
-                allowed = self._speaker_ok[(code_id, speaker)] = speaker_allowed(spec, speaker)
+                allowed = speaker_ok[(code_id, speaker)] = speaker_allowed(spec, speaker)
             if not allowed:
                 continue
-            coding = self._decide(document, spec, _Unit(index, start, end, speaker), by_rule)
+            coding = self._decide(document, spec, _Unit(index, start, end, speaker), matches)
             if coding is not None:
                 codings.append(coding)
-        codings.sort(key=lambda c: (c.start, c.end, c.code))
+        codings.sort(key=CODING_ORDER)
         return DocumentCoding(document, DocumentUnits(document.id, [turn.speaker for turn in turns], spans), codings)
 
-    def _decide(self, document: Document, spec: CodeSpec, unit: _Unit, by_rule: dict[str, list[_Found]]) -> Coding | None:
-        if len(by_rule) == 1 and not self._combinations[spec.code.id]:
-            return self._decide_one(document, spec, unit, by_rule)
+    def _decide(self, document: Document, spec: CodeSpec, unit: _Unit, matches: list[_Found]) -> Coding | None:
+        """The coding of one unit by one code, from the matches placed in it (in record order)."""
+        rule_id = matches[0].rule
+        if not self._combinations[spec.code.id] and all(m.rule == rule_id for m in matches):
+            return self._decide_one(document, spec, unit, rule_id, matches)
+        by_rule: dict[str, list[_Found]] = {}
+        for match in matches:
+            by_rule.setdefault(match.rule, []).append(match)
         effective: dict[str, list[_Found]] = {}
         for rule_id, matches in by_rule.items():
             mode = spec.negated[rule_id]
@@ -271,9 +297,8 @@ class Engine:
         rules = sorted(firing, key=lambda r: order[(spec.code.id, r)])
         return self._coding(document, spec, unit, primary, ";".join(rules), all(m.negated for ms in firing.values() for m in ms))
 
-    def _decide_one(self, document: Document, spec: CodeSpec, unit: _Unit, by_rule: dict[str, list[_Found]]) -> Coding | None:
+    def _decide_one(self, document: Document, spec: CodeSpec, unit: _Unit, rule_id: str, matches: list[_Found]) -> Coding | None:
         """:meth:`_decide` for the common case: one rule matched, and the code has no combinations."""
-        [(rule_id, matches)] = by_rule.items()
         if spec.rules[rule_id].helper:
             return None
         mode = spec.negated[rule_id]
@@ -288,20 +313,8 @@ class Engine:
 
     @staticmethod
     def _coding(document: Document, spec: CodeSpec, unit: _Unit, primary: _Found, rules: str, negated: bool) -> Coding:
-        return Coding(
-            document=document.id,
-            case=document.case,
-            speaker=unit.speaker,
-            unit=spec.unit,
-            segment=unit.index,
-            start=unit.start,
-            end=unit.end,
-            theme=spec.theme,
-            code=spec.code.id,
-            rule=primary.rule,
-            rules=rules,
-            matched=document.text[primary.start : primary.end],
-            match_start=primary.start,
-            match_end=primary.end,
-            negated=negated,
-        )
+        # Coding's fields, in order (see casecode.model.Coding)
+        return Coding.of_values((
+            document.id, document.case, unit.speaker, spec.unit, unit.index, unit.start, unit.end, spec.theme, spec.code.id,
+            primary.rule, rules, document.text[primary.start : primary.end], primary.start, primary.end, negated, "auto",
+        ))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from itertools import compress
 
+import numpy
 from spacy.attrs import IDX, IS_PUNCT, LENGTH, LOWER, SENT_START
 from spacy.tokens import Doc
 
@@ -29,6 +30,9 @@ class TurnTokens:
     Args:
         doc: the processed turn.
         text: the turn's text if the caller has it (``doc.text`` is rebuilt on every access).
+        arrays: the turn's token arrays if the pipeline kept them (columns as
+            :data:`casecode.nlp.TOKEN_ARRAY_ATTRS`), else they are read from ``doc``.
+        parsed: whether the turn has a dependency parse, if the caller knows.
     """
 
     __slots__ = ("doc", "text", "idx", "length", "lower", "punct", "sent_start", "_parsed")
@@ -36,17 +40,18 @@ class TurnTokens:
     length: list[int]  # its length in characters
     lower: list[int]  # the hash of its lower-case form
     punct: list[int]  # 1 for punctuation
-    sent_start: list[bool]  # whether it starts a sentence
+    sent_start: list[int]  # 1 where a sentence starts, else 0
 
-    def __init__(self, doc: Doc, text: str | None = None) -> None:
+    def __init__(self, doc: Doc, text: str | None = None, *, arrays: numpy.ndarray | None = None, parsed: bool | None = None) -> None:
         self.doc = doc
-        self._parsed: bool | None = None
+        self._parsed = parsed
         self.text = doc.text if text is None else text
         if len(doc):
-            values = doc.to_array([IDX, LENGTH, LOWER, IS_PUNCT, SENT_START])
-            self.idx, self.length, self.lower, self.punct = values[:, :4].T.tolist()
-            # SENT_START is -1/0/1; read unsigned, -1 is not 1 either way.
-            self.sent_start = (values[:, 4] == 1).tolist()
+            if arrays is None or len(arrays) != len(doc):
+                arrays = doc.to_array([IDX, LENGTH, LOWER, IS_PUNCT, SENT_START])
+                # SENT_START is -1/0/1; read unsigned, -1 is not 1 either way.
+                arrays[:, 4] = arrays[:, 4] == 1
+            self.idx, self.length, self.lower, self.punct, self.sent_start = arrays[:, :5].T.tolist()
         else:
             self.idx = self.length = self.lower = self.punct = []
             self.sent_start = []

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from casecode.coding.segment import DocumentUnits
 from casecode.export.safety import FORMULA_STARTS, neutralise
-from casecode.model import Coding, Document, Segment
+from casecode.model import CODING_ORDER, Coding, Document, Segment
 
 SEGMENT_COLUMNS = [
     "document", "case", "speaker", "unit", "segment", "start", "end", "theme", "code", "rule", "rules",
@@ -26,6 +27,10 @@ UNIT_COLUMNS = ["document", "unit", "index", "start", "end", "speaker", "turn"]
 # segments_for_spreadsheets.csv neutralises, as export.safety.spreadsheet_frame does.
 _TEXT_COLUMNS = tuple(i for i, c in enumerate(SEGMENT_COLUMNS) if c not in ("segment", "start", "end", "match_start", "match_end", "negated"))
 _FORMULA_FIRST = frozenset(FORMULA_STARTS)
+#: where a CSV cell may start with a character that neutralising changes (a cell starts
+#: at a line start or after a comma, maybe inside quotes): a quick test that most
+#: documents' rows pass without looking at every cell
+_MAY_NEUTRALISE = re.compile(b"(?:^|,)\"?[" + re.escape("".join(FORMULA_STARTS).encode()) + b"]", re.MULTILINE)
 
 
 def _spreadsheet_row(row: Sequence[Any]) -> Sequence[Any]:
@@ -69,8 +74,11 @@ def _own_spreadsheet_bytes(rows: list[tuple[Any, ...]], data: bytes) -> bytes | 
     That is so when no cell needs neutralising and no cell holds a line break: most
     documents. Then the bytes need not be made, or sent from a worker, at all.
     """
+    plain = b"\r" not in data and data.count(b"\n") == len(rows)
+    if plain and not _MAY_NEUTRALISE.search(data):
+        return None
     sheet = [_spreadsheet_row(row) for row in rows]
-    if all(a is b for a, b in zip(sheet, rows)) and b"\r" not in data and data.count(b"\n") == len(rows):
+    if plain and all(a is b for a, b in zip(sheet, rows)):
         return None
     return _csv_bytes(sheet, spreadsheet=True)
 
@@ -128,7 +136,7 @@ class DocumentRows:
 
 def document_rows(document: Document, codings: Sequence[Coding], units: Sequence[Segment]) -> DocumentRows:
     """Format one document's codings (any order) and coding units as table rows."""
-    rows = [segment_row(c, document.text) for c in sorted(codings, key=lambda c: (c.start, c.end, c.code))]
+    rows = [segment_row(c, document.text) for c in sorted(codings, key=CODING_ORDER)]
     data = _csv_bytes(rows)
     if not isinstance(units, DocumentUnits):
         units = DocumentUnits.from_segments(document.id, units)

@@ -171,7 +171,17 @@ def test_parquet_written_in_pieces_holds_the_whole_table(tmp_path: Path, block: 
         assert 1 < groups < len(values) * 3
 
 
-@pytest.mark.parametrize(("text", "own"), [("We trusted the board.", False), ("=SUM(A1) said the board.", True), ("two\nlines of trust", True)])
+@pytest.mark.parametrize(
+    ("text", "own"),
+    [
+        ("We trusted the board.", False),
+        ("=SUM(A1) said the board.", True),
+        ("two\nlines of trust", True),
+        ("-so we merged", True),
+        ("co-production, user-led", False),
+        ("a list,-like this, +that, @them", False),  # inside the cell: the quick test passes it to the full check
+    ],
+)
 def test_spreadsheet_rows_travel_only_when_they_differ(text: str, own: bool) -> None:
     """Workers send segments_for_spreadsheets.csv rows only when they are more than the CRLF copy."""
     from casecode.export.rows import _csv_bytes, _spreadsheet_bytes, document_rows, segment_row
