@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
+
+import numpy
 
 from casecode.coding.segment import DocumentUnits
 from casecode.export.safety import FORMULA_STARTS, neutralise
@@ -27,10 +28,25 @@ UNIT_COLUMNS = ["document", "unit", "index", "start", "end", "speaker", "turn"]
 # segments_for_spreadsheets.csv neutralises, as export.safety.spreadsheet_frame does.
 _TEXT_COLUMNS = tuple(i for i, c in enumerate(SEGMENT_COLUMNS) if c not in ("segment", "start", "end", "match_start", "match_end", "negated"))
 _FORMULA_FIRST = frozenset(FORMULA_STARTS)
-#: where a CSV cell may start with a character that neutralising changes (a cell starts
-#: at a line start or after a comma, maybe inside quotes): a quick test that most
-#: documents' rows pass without looking at every cell
-_MAY_NEUTRALISE = re.compile(b"(?:^|,)\"?[" + re.escape("".join(FORMULA_STARTS).encode()) + b"]", re.MULTILINE)
+#: the bytes a cell that neutralising changes starts with
+_FORMULA_BYTES = numpy.frombuffer("".join(FORMULA_STARTS).encode("ascii"), dtype=numpy.uint8)
+
+
+def _may_neutralise(data: bytes) -> bool:
+    """Whether some CSV cell in ``data`` may start with a character neutralising changes.
+
+    A cell starts at the start of a line or after a comma, maybe inside a quote. True
+    also for such a byte after a comma or line break inside a quoted cell: a quick test
+    that most documents' rows pass without looking at every cell.
+    """
+    if not data:
+        return False
+    values = numpy.frombuffer(data, dtype=numpy.uint8)
+    starts = numpy.flatnonzero((values[:-1] == ord(",")) | (values[:-1] == ord("\n"))) + 1
+    starts = numpy.concatenate(([0], starts))
+    quoted = starts[values[starts] == ord('"')] + 1
+    firsts = numpy.concatenate((values[starts], values[quoted[quoted < len(values)]]))
+    return bool(numpy.isin(firsts, _FORMULA_BYTES).any())
 
 
 def _spreadsheet_row(row: Sequence[Any]) -> Sequence[Any]:
@@ -75,7 +91,7 @@ def _own_spreadsheet_bytes(rows: list[tuple[Any, ...]], data: bytes) -> bytes | 
     documents. Then the bytes need not be made, or sent from a worker, at all.
     """
     plain = b"\r" not in data and data.count(b"\n") == len(rows)
-    if plain and not _MAY_NEUTRALISE.search(data):
+    if plain and not _may_neutralise(data):
         return None
     sheet = [_spreadsheet_row(row) for row in rows]
     if plain and all(a is b for a, b in zip(sheet, rows)):

@@ -193,3 +193,22 @@ def test_spreadsheet_rows_travel_only_when_they_differ(text: str, own: bool) -> 
     assert (rows.own_sheet is not None) is own
     assert rows.sheet == _spreadsheet_bytes([segment_row(coding, text)], _csv_bytes([segment_row(coding, text)]))
     assert rows.sheet.endswith(b"\r\n")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_quick_neutralise_test_never_skips_a_cell_that_needs_it(seed: int) -> None:
+    """_may_neutralise is False only when no cell of the rows starts with a formula character."""
+    import random
+
+    from casecode.export.rows import _csv_bytes, _may_neutralise
+    from casecode.export.safety import is_formula_like
+
+    rng = random.Random(seed)
+    alphabet = ["a", "b", " ", ",", '"', "\n", "\r", "=", "+", "-", "@", "\t", "é"]
+    for _ in range(3000):
+        rows = [["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 5))) for _ in range(rng.randint(1, 4))] for _ in range(rng.randint(1, 3))]
+        data = _csv_bytes(rows)
+        if any(is_formula_like(cell) for row in rows for cell in row):
+            assert _may_neutralise(data), rows
+    assert not _may_neutralise(_csv_bytes([["we merged", "a-b", "x=y, +z"]]))
+    assert _may_neutralise(_csv_bytes([["we merged", "-so"]]))
