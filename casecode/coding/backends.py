@@ -45,6 +45,8 @@ BATCH_CHARS = 100_000
 BATCH_DOCUMENTS = 256
 # A Dask task costs more to send and to report back: batches twice as large.
 DASK_BATCH_CHARS = 200_000
+# Seconds a closing local cluster waits for its workers to finish building pipelines.
+WARM_UP_WAIT = 30
 
 
 @dataclass(frozen=True)
@@ -653,6 +655,15 @@ class DaskBackend(_StartsInBackground):
 
     def close(self) -> None:
         self._join()
+        if self._owned and self._warming:
+            # Let the workers finish building their pipelines: a worker closed while it
+            # builds one logs a warning about the cancelled task (this happens when
+            # this process coded every document before the cluster was ready).
+            try:
+                _distributed().wait(self._warming, timeout=WARM_UP_WAIT)
+            except Exception:  # noqa: BLE001 - closing anyway
+                pass
+        self._warming = []
         for thing in self._owned:
             thing.close()
         self._owned = []
