@@ -49,6 +49,8 @@ MATCHES = "matches-v1"
 MATCH_SUFFIX = ".json"
 VOCAB_SUFFIX = ".vocab"
 TOKENS_SUFFIX = ".tokens"
+LINEAGE_SUFFIX = ".lineage"
+LINEAGES = "lineages"
 SUFFIX = ".spacy"
 TAG = "CACHEDIR.TAG"
 TAG_TEXT = "Signature: 8a477f597d28d172789f06886806bc55\n# casecode NLP cache: safe to delete; see 'casecode cache info'.\n"
@@ -190,10 +192,13 @@ class MatchCache:
     records}}`` addressed like a :class:`DocCache` entry (pipeline fingerprint, casecode
     version, turn texts). ``rules`` maps :func:`rule_digest` to the rule's records
     (see :meth:`casecode.coding.engine.Engine.derive`); records of earlier versions of
-    a rule stay, so undoing an edit is a hit too. ``lineage`` holds the digest, shape
-    and phrases last seen for each phrase rule and, in a file beside the entry, the
-    document's :func:`vocabulary` (read only after such a rule changed), so that a
-    phrase added to a rule needs the parsed document only where its words occur.
+    a rule stay, so undoing an edit is a hit too. The entry's lineage holds the
+    digest, shape and phrases last seen for each phrase rule and, in a file beside the
+    entry, the document's :func:`vocabulary` (read only after such a rule changed), so
+    that a phrase added to a rule needs the parsed document only where its words occur.
+    A lineage is the same for every document coded with one codebook: it is kept once,
+    in a file named by its hash (``lineages/``), and an entry's ``lineage_ref`` names
+    it (entries that hold their ``lineage`` themselves are read as well).
     """
 
     def __init__(self, root: str | Path, fingerprint: str, *, version: str = "") -> None:
@@ -205,6 +210,7 @@ class MatchCache:
         self.partial = 0  # documents for which some rules were missing
         self.misses = 0
         self.tables = 0  # documents whose edited phrase rules were matched on their token table
+        self._lineages: dict[str, dict[str, Any]] = {}  # read or written in this process, by reference
 
     def path(self, texts: Sequence[str]) -> Path:
         key = entry_key(self.fingerprint, texts, version=self.version)
@@ -257,6 +263,39 @@ class MatchCache:
             numpy.savez(handle, **table)
 
         self._write(self.path(texts).with_suffix(TOKENS_SUFFIX), write)
+
+    def get_lineage(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """The entry's lineage (``{}`` if it has none, or its file is missing or unreadable)."""
+        inline = entry.get("lineage")
+        if isinstance(inline, dict):
+            return inline
+        ref = entry.get("lineage_ref")
+        if not isinstance(ref, str):
+            return {}
+        found = self._lineages.get(ref)
+        if found is None:
+            try:
+                found = json.loads(self._lineage_path(ref).read_bytes())
+            except (OSError, ValueError):
+                return {}
+            if not isinstance(found, dict):
+                return {}
+            self._lineages[ref] = found
+        return found
+
+    def put_lineage(self, lineage: dict[str, Any]) -> str:
+        """Keep a lineage (once); returns the reference an entry stores."""
+        data = json.dumps(lineage, sort_keys=True, separators=(",", ":"))
+        ref = hashlib.sha256(data.encode()).hexdigest()[:32]
+        if ref not in self._lineages:
+            path = self._lineage_path(ref)
+            if not path.is_file():
+                self._write(path, lambda handle: handle.write(data.encode()))
+            self._lineages[ref] = lineage
+        return ref
+
+    def _lineage_path(self, ref: str) -> Path:
+        return self.folder / LINEAGES / f"{ref}{LINEAGE_SUFFIX}"
 
     def put(self, texts: Sequence[str], entry: dict[str, Any]) -> None:
         """Store an entry atomically; failures to write only cost speed."""
@@ -314,7 +353,7 @@ def cache_info(cache_dir: str | Path | None = None) -> CacheInfo:
     total = sum(n for n, _ in pipelines.values())
     size = sum(b for _, b in pipelines.values())
     matches = [f for f in (root / MATCHES).glob(f"*/*/*{MATCH_SUFFIX}") if f.is_file()] if (root / MATCHES).is_dir() else []
-    beside = [f for suffix in (VOCAB_SUFFIX, TOKENS_SUFFIX) for f in (root / MATCHES).glob(f"*/*/*{suffix}") if f.is_file()] if (root / MATCHES).is_dir() else []
+    beside = [f for suffix in (VOCAB_SUFFIX, TOKENS_SUFFIX, LINEAGE_SUFFIX) for f in (root / MATCHES).glob(f"*/*/*{suffix}") if f.is_file()] if (root / MATCHES).is_dir() else []
     return CacheInfo(root, total, size, pipelines, len(matches), sum(f.stat().st_size for f in [*matches, *beside]))
 
 

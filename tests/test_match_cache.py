@@ -287,3 +287,40 @@ def test_table_phrases_never_cross_turns_and_skip_empty_turns() -> None:
     # "good" ending one turn and "faith" starting the next are not a match
     assert [(turn, turns[turn][start:end], negated) for turn, _, _, start, end, negated in records] == [(2, "Good faith", False), (3, "good faith", True)]
     assert phrase_records(token_table(docs), [sequence], "lower", role="X")[1][1:] == ("X", 20, 20, 30, False)  # exclude hits carry no negation
+
+
+@pytest.mark.parametrize("form", ["shared", "inline", "missing"])
+def test_lineage_is_kept_once_per_codebook_and_older_or_lost_ones_still_work(tmp_path: Path, form: str) -> None:
+    """Entries name a shared lineage file; entries holding their lineage, or naming a lost file, still give the same codings."""
+    from casecode.cache import LINEAGE_SUFFIX
+
+    documents = list(load_corpus([EXAMPLE]).documents)
+    cache = tmp_path / "cache"
+    list(DocumentCoder(CoderSpec(load_codebook(CODEBOOK), None, str(cache))).code(documents))
+    entries = sorted(cache.glob(f"{MATCHES}/*/*/*.json"))
+    lineages = sorted(cache.glob(f"{MATCHES}/*/*/*{LINEAGE_SUFFIX}"))
+    assert len(entries) == len(documents) and len(lineages) == 1  # one codebook: one lineage for every entry
+    stored = [json.loads(e.read_bytes()) for e in entries]
+    assert all("lineage" not in entry and entry["lineage_ref"] == lineages[0].stem for entry in stored)
+    lineage = json.loads(lineages[0].read_bytes())
+    assert any(item["phrases"] == ["trust", "goodwill", "good faith", "trustworthy"] for item in lineage.values())
+    assert cache_info(cache).match_entries == len(entries)  # lineage files are not entries
+    if form == "inline":  # as earlier versions wrote them
+        for path, entry in zip(entries, stored):
+            del entry["lineage_ref"]
+            entry["lineage"] = lineage
+            path.write_text(json.dumps(entry), encoding="utf-8")
+        lineages[0].unlink()
+    elif form == "missing":
+        lineages[0].unlink()
+    grown = load_codebook(_grown_codebook(tmp_path / "grown.yaml", "bona fides"))  # in no document
+    coder = DocumentCoder(CoderSpec(grown, None, str(cache)))
+    warm = list(coder.code(documents))
+    assert [c.codings for c in warm] == [c.codings for c in DocumentCoder(CoderSpec(grown)).code(documents)]
+    if form == "missing":  # nothing to tell the added phrase from the rule's earlier phrases: its token tables
+        assert coder.matches.tables == len(documents)
+    else:  # the earlier phrases are known: the earlier matches are re-used
+        assert (coder.matches.hits, coder.matches.tables) == (len(documents), 0)
+    after = sorted(cache.glob(f"{MATCHES}/*/*/*{LINEAGE_SUFFIX}"))
+    refs = {json.loads(e.read_bytes())["lineage_ref"] for e in entries}
+    assert len(refs) == 1 and {p.stem for p in after} >= refs and all("lineage" not in json.loads(e.read_bytes()) for e in entries)

@@ -128,6 +128,10 @@ class DocumentCoder:
         self.digests = {pair: rule_digest(specs[pair[0]].rules[pair[1]], unit=specs[pair[0]].unit) for pair in self.engine.matched_rules}
         self.lineage = {pair: found for pair in self.digests if (found := phrase_lineage(specs[pair[0]].rules[pair[1]])) is not None}
         self._phrase_words: dict[tuple[str, str], tuple[int, ...]] = {}
+        # what _store files under each entry's lineage: this codebook's phrase rules ...
+        self._lineage = {f"{code_id}\x1f{rule_id}": {"digest": self.digests[(code_id, rule_id)], "shape": shape, "phrases": list(phrases)} for (code_id, rule_id), (shape, phrases) in self.lineage.items()}
+        # ... merged into an entry's earlier lineage: reference before ("" for none) -> after
+        self._merged: dict[str, str] = {}
 
     def code(self, documents: Iterable[Document]) -> Iterator[CodedDocument]:
         """Code documents one at a time, in order."""
@@ -201,9 +205,16 @@ class DocumentCoder:
 
     def _store(self, texts: list[str], entry: dict[str, Any]) -> None:
         assert self.matches is not None
-        lineage = entry.setdefault("lineage", {})
-        for (code_id, rule_id), (shape, phrases) in self.lineage.items():
-            lineage[f"{code_id}\x1f{rule_id}"] = {"digest": self.digests[(code_id, rule_id)], "shape": shape, "phrases": list(phrases)}
+        earlier = entry.pop("lineage", None)  # kept in the entry itself by earlier versions
+        key = str(entry.get("lineage_ref", "")) if earlier is None else None
+        ref = self._merged.get(key) if key is not None else None
+        if ref is None:
+            lineage = dict(earlier if isinstance(earlier, dict) else self.matches.get_lineage(entry))
+            lineage.update(self._lineage)
+            ref = self.matches.put_lineage(lineage)
+            if key is not None:
+                self._merged[key] = ref
+        entry["lineage_ref"] = ref
         entry["rules"] = _pruned(entry["rules"], set(self.digests.values()))
         self.matches.put(texts, entry)
 
@@ -216,7 +227,7 @@ class DocumentCoder:
         those of its earlier version. Then they are filed under the new digest too.
         """
         lineage = self.lineage.get(pair)
-        earlier = entry.get("lineage", {}).get(f"{pair[0]}\x1f{pair[1]}")
+        earlier = self.matches.get_lineage(entry).get(f"{pair[0]}\x1f{pair[1]}")  # type: ignore[union-attr]
         if lineage is None or not earlier:
             return False
         shape, phrases = lineage
