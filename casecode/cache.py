@@ -36,12 +36,16 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
-
-from spacy.tokens import Doc, DocBin
-from spacy.vocab import Vocab
+from typing import TYPE_CHECKING, Any, Sequence
 
 from casecode.errors import OptionError
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+    from spacy.vocab import Vocab
+
+# spaCy is imported where a DocBin is read or written, so that `casecode cache info`,
+# `cache clear` and `--help` start without it.
 
 ENV = "CASECODE_CACHE_DIR"
 ENTRIES = "docs-v1"
@@ -107,6 +111,8 @@ class DocCache:
 
     def get(self, texts: Sequence[str]) -> list[Doc] | None:
         """The cached docs for these turn texts, or None."""
+        from spacy.tokens import DocBin
+
         path = self.path(texts)
         try:
             data = path.read_bytes()
@@ -126,6 +132,8 @@ class DocCache:
 
     def put(self, texts: Sequence[str], docs: Sequence[Doc]) -> None:
         """Store docs; failures to write (read-only or full disk) only cost speed."""
+        from spacy.tokens import DocBin
+
         path = self.path(texts)
         bin_ = DocBin(store_user_data=False)
         for doc in docs:

@@ -80,12 +80,12 @@ def test_interrupted_write_leaves_previous_results_intact(exc: type[BaseExceptio
 
 
 def test_cli_ctrl_c_says_results_were_left_as_they_were(mixed: Path, mini_codebook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import casecode.cli.code as code_cli
+    import casecode.run
 
     def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(code_cli, "code_corpus", interrupted)
+    monkeypatch.setattr(casecode.run, "code_corpus", interrupted)  # what `casecode code` calls
     result = CliRunner().invoke(app, ["code", str(mixed), "-c", str(mini_codebook), "-o", str(tmp_path / "out"), "-q"])
     assert result.exit_code == 130
     assert "interrupted" in result.output and "Traceback" not in result.output

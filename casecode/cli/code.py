@@ -11,7 +11,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from casecode.cli.common import Encoding, Model, OutDir, console, err_console, handle_errors
 from casecode.cli.cache import CacheDir
 from casecode.load import DEFAULT_SPEAKER_PATTERN, ReadOptions, discover
-from casecode.run import code_corpus
 
 #: Exit code of a --keep-going run that wrote results but could not read or code some files.
 FAILED_EXIT_CODE = 3
@@ -54,6 +53,8 @@ def code_command(
     Example:
         casecode code transcripts_example --codebook codebooks/partnership.yaml --out results --jobs 2
     """
+    from casecode.run import code_corpus  # here, not at the top: `casecode --help` starts without spaCy
+
     if case_from not in (None, "folder"):
         raise typer.BadParameter("only 'folder' is supported", param_hint="--case-from")
     options = ReadOptions(encoding=encoding, speaker_pattern=speaker_pattern, text_column=text_column, speaker_column=speaker_column, document_column=document_column)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Iterable, Iterator, overload
-
-from spacy.tokens import Doc
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, overload
 
 from casecode.coding.tokens import TurnTokens, trimmed
 from casecode.model import Document, Segment, Turn
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 

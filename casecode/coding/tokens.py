@@ -9,10 +9,11 @@ to the NLP pipeline itself.
 from __future__ import annotations
 
 from itertools import compress
+from typing import TYPE_CHECKING
 
-import numpy
-from spacy.attrs import IDX, IS_PUNCT, LENGTH, LOWER, SENT_START
-from spacy.tokens import Doc
+if TYPE_CHECKING:  # spaCy is imported when arrays are read from a Doc (see TurnTokens)
+    import numpy
+    from spacy.tokens import Doc
 
 
 def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -48,6 +49,8 @@ class TurnTokens:
         self.text = doc.text if text is None else text
         if len(doc):
             if arrays is None or len(arrays) != len(doc):
+                from spacy.attrs import IDX, IS_PUNCT, LENGTH, LOWER, SENT_START
+
                 arrays = doc.to_array([IDX, LENGTH, LOWER, IS_PUNCT, SENT_START])
                 # SENT_START is -1/0/1; read unsigned, -1 is not 1 either way.
                 arrays[:, 4] = arrays[:, 4] == 1
