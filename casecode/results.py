@@ -261,7 +261,9 @@ def read_results(folder: str | Path) -> Results:
         units=_read_csv(folder / "units.csv"),
         documents=_read_csv(folder / "documents.csv"),
         cases=_read_csv(folder / "cases.csv"),
-        codebook=load_codebook(folder / "codebook.yaml"),
+        # the run's own copy: its token patterns are not matched here, and reading a
+        # results folder needs no spaCy
+        codebook=load_codebook(folder / "codebook.yaml", patterns=False),
         manifest=manifest,
     )
 

@@ -133,10 +133,11 @@ def _pydantic_problems(error: ValidationError, data: Any, lines: dict, file: str
     return problems
 
 
-def check_token_pattern(pattern: list[dict[str, Any]], where: str, line: int | None, file: str) -> list[Problem]:
-    """Check a spaCy Matcher token pattern; unknown attributes get a did-you-mean."""
-    from spacy.schemas import validate_token_pattern
+def check_token_pattern(pattern: list[dict[str, Any]], where: str, line: int | None, file: str, *, schema: bool = True) -> list[Problem]:
+    """Check a spaCy Matcher token pattern; unknown attributes get a did-you-mean.
 
+    ``schema=False`` skips the check against spaCy's pattern schema (and importing spaCy).
+    """
     problems = []
     for index, token in enumerate(pattern):
         if not isinstance(token, dict):
@@ -147,14 +148,16 @@ def check_token_pattern(pattern: list[dict[str, Any]], where: str, line: int | N
                 guess = _suggest(str(key), TOKEN_ATTRS)
                 hint = f"did you mean '{guess}'?" if guess else f"token attributes: {', '.join(TOKEN_ATTRS[:12])}, ..."
                 problems.append(Problem(file, line, f"{where}[{index}]", f"unknown token attribute '{key}'", hint))
-    if problems:
+    if problems or not schema:
         return problems
+    from spacy.schemas import validate_token_pattern
+
     for message in validate_token_pattern(pattern):
         problems.append(Problem(file, line, where, f"invalid token pattern: {message}", "see spaCy's Matcher pattern reference"))
     return problems
 
 
-def _check_rule(rule: Rule, code: Code, where: str, line: int | None, file: str, key_lines: dict[str, int | None] | None = None) -> list[Problem]:
+def _check_rule(rule: Rule, code: Code, where: str, line: int | None, file: str, key_lines: dict[str, int | None] | None = None, *, schema: bool = True) -> list[Problem]:
     problems: list[Problem] = []
     at = key_lines or {}
     if rule.regex is not None:
@@ -163,7 +166,7 @@ def _check_rule(rule: Rule, code: Code, where: str, line: int | None, file: str,
         except re.error as exc:
             problems.append(Problem(file, at.get("regex") or line, f"{where} > regex", f"invalid regular expression: {exc}", "YAML single quotes keep backslashes as written: '\\bcuts?\\b'"))
     if rule.pattern is not None:
-        problems += check_token_pattern(rule.pattern, f"{where} > pattern", at.get("pattern") or line, file)
+        problems += check_token_pattern(rule.pattern, f"{where} > pattern", at.get("pattern") or line, file, schema=schema)
     if rule.dependency is not None:
         for index, node in enumerate(rule.dependency):
             loc = f"{where} > dependency[{index}]"
@@ -179,7 +182,7 @@ def _check_rule(rule: Rule, code: Code, where: str, line: int | None, file: str,
                 if key not in node:
                     problems.append(Problem(file, line, loc, f"missing '{key}'", "see spaCy's DependencyMatcher patterns"))
             if isinstance(node.get("RIGHT_ATTRS"), dict):
-                problems += check_token_pattern([node["RIGHT_ATTRS"]], f"{loc} > RIGHT_ATTRS", line, file)
+                problems += check_token_pattern([node["RIGHT_ATTRS"]], f"{loc} > RIGHT_ATTRS", line, file, schema=schema)
     for phrase in [*(rule.phrases or []), *(rule.exclude or []), *((rule.near.left + rule.near.right) if rule.near else [])]:
         if not phrase.strip():
             problems.append(Problem(file, line, where, "empty phrase", "remove it"))
@@ -196,7 +199,7 @@ def _check_rule(rule: Rule, code: Code, where: str, line: int | None, file: str,
     return problems
 
 
-def _check_code(code: Code, code_loc: tuple[Any, ...], data: Any, lines: dict, file: str) -> list[Problem]:
+def _check_code(code: Code, code_loc: tuple[Any, ...], data: Any, lines: dict, file: str, *, schema: bool = True) -> list[Problem]:
     problems: list[Problem] = []
     rule_ids: set[str] = set()
     for ri, rule in enumerate(code.rules):
@@ -206,11 +209,11 @@ def _check_code(code: Code, code_loc: tuple[Any, ...], data: Any, lines: dict, f
             problems.append(Problem(file, line_for(lines, rule_loc + ("id",)), rule_where, f"rule id '{rule.id}' is used twice in code '{code.id}'", "rule ids must be unique within a code"))
         rule_ids.add(rule.id)
         key_lines = {key: lines.get(rule_loc + (key,)) for key in ("regex", "pattern")}
-        problems.extend(_check_rule(rule, code, rule_where, line_for(lines, rule_loc), file, key_lines))
+        problems.extend(_check_rule(rule, code, rule_where, line_for(lines, rule_loc), file, key_lines, schema=schema))
     return problems
 
 
-def semantic_problems(book: Codebook, data: Any, lines: dict, file: str) -> list[Problem]:
+def semantic_problems(book: Codebook, data: Any, lines: dict, file: str, *, schema: bool = True) -> list[Problem]:
     """Checks beyond the schema: unique ids, rule references, regexes, token patterns."""
     problems: list[Problem] = []
     seen_codes: dict[str, str] = {}
@@ -227,7 +230,7 @@ def semantic_problems(book: Codebook, data: Any, lines: dict, file: str) -> list
             if code.id in seen_codes:
                 problems.append(Problem(file, line_for(lines, code_loc + ("id",)), code_where, f"code id '{code.id}' is used twice (first at {seen_codes[code.id]})", "code ids must be unique across the codebook"))
             seen_codes.setdefault(code.id, code_where)
-            problems.extend(_check_code(code, code_loc, data, lines, file))
+            problems.extend(_check_code(code, code_loc, data, lines, file, schema=schema))
         for ti, child in enumerate(theme.themes):
             visit(theme_loc + ("themes", ti), child)
 
@@ -236,7 +239,7 @@ def semantic_problems(book: Codebook, data: Any, lines: dict, file: str) -> list
     return problems
 
 
-def _partial_problems(data: dict, lines: dict, file: str) -> list[Problem]:
+def _partial_problems(data: dict, lines: dict, file: str, *, schema: bool = True) -> list[Problem]:
     """Semantic checks on the codes that are valid on their own, when the whole is not."""
     problems: list[Problem] = []
 
@@ -248,7 +251,7 @@ def _partial_problems(data: dict, lines: dict, file: str) -> list[Problem]:
                 code = Code.model_validate(raw)
             except ValidationError:
                 continue
-            problems.extend(_check_code(code, loc + ("codes", ci), data, lines, file))
+            problems.extend(_check_code(code, loc + ("codes", ci), data, lines, file, schema=schema))
         for ti, child in enumerate(theme.get("themes") or []):
             visit(child, loc + ("themes", ti))
 
@@ -257,8 +260,12 @@ def _partial_problems(data: dict, lines: dict, file: str) -> list[Problem]:
     return problems
 
 
-def parse_codebook(text: str, *, file: str = "<codebook>") -> Codebook:
-    """Validate codebook YAML text. Raises CodebookError listing every problem."""
+def parse_codebook(text: str, *, file: str = "<codebook>", patterns: bool = True) -> Codebook:
+    """Validate codebook YAML text. Raises CodebookError listing every problem.
+
+    ``patterns=False`` leaves out checking token patterns against spaCy's schema (for
+    readers that never match with them, such as a results folder's own copy).
+    """
     data, lines, problems = load_with_lines(text, file)
     if data is None and not problems:
         problems = [Problem(file, None, "", "the codebook is empty", "start with 'name:', 'version:' and 'themes:'")]
@@ -270,10 +277,10 @@ def parse_codebook(text: str, *, file: str = "<codebook>") -> Codebook:
         book = Codebook.model_validate(data)
     except ValidationError as exc:
         problems += _pydantic_problems(exc, data, lines, file)
-        problems += _partial_problems(data, lines, file)
+        problems += _partial_problems(data, lines, file, schema=patterns)
         book = None
     if book is not None:
-        problems += semantic_problems(book, data, lines, file)
+        problems += semantic_problems(book, data, lines, file, schema=patterns)
     if problems:
         problems.sort(key=lambda p: (p.line or 0))
         raise CodebookError(problems)
@@ -281,8 +288,8 @@ def parse_codebook(text: str, *, file: str = "<codebook>") -> Codebook:
     return book
 
 
-def load_codebook(path: str | Path) -> LoadedCodebook:
-    """Read and validate a codebook file.
+def load_codebook(path: str | Path, *, patterns: bool = True) -> LoadedCodebook:
+    """Read and validate a codebook file (``patterns``: see :func:`parse_codebook`).
 
     Raises:
         CodebookError: with every problem, each ``FILE:LINE (path): message — hint``.
@@ -300,5 +307,5 @@ def load_codebook(path: str | Path) -> LoadedCodebook:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CodebookError([Problem(str(path), None, "", f"byte offset {exc.start}: not valid UTF-8", "save the codebook as UTF-8")]) from None
-    model = parse_codebook(text.replace("\r\n", "\n"), file=str(path))
+    model = parse_codebook(text.replace("\r\n", "\n"), file=str(path), patterns=patterns)
     return LoadedCodebook(model=model, path=str(path), text=text, sha256=hashlib.sha256(raw).hexdigest())
