@@ -130,7 +130,7 @@ class DocumentCoder:
         self.lineage = {pair: found for pair in self.digests if (found := phrase_lineage(specs[pair[0]].rules[pair[1]])) is not None}
         self._phrase_words: dict[tuple[str, str], tuple[int, ...]] = {}
         # what _store files under each entry's lineage: this codebook's phrase rules ...
-        self._lineage = {f"{code_id}\x1f{rule_id}": {"digest": self.digests[(code_id, rule_id)], "shape": shape, "phrases": list(phrases)} for (code_id, rule_id), (shape, phrases) in self.lineage.items()}
+        self._lineage_filed = {f"{code_id}\x1f{rule_id}": {"digest": self.digests[(code_id, rule_id)], "shape": shape, "phrases": list(phrases)} for (code_id, rule_id), (shape, phrases) in self.lineage.items()}
         # ... merged into an entry's earlier lineage: reference before ("" for none) -> after
         self._merged: dict[str, str] = {}
 
@@ -211,7 +211,7 @@ class DocumentCoder:
         ref = self._merged.get(key) if key is not None else None
         if ref is None:
             lineage = dict(earlier if isinstance(earlier, dict) else self.matches.get_lineage(entry))
-            lineage.update(self._lineage)
+            lineage.update(self._lineage_filed)
             ref = self.matches.put_lineage(lineage)
             if key is not None:
                 self._merged[key] = ref
