@@ -189,7 +189,7 @@ class Engine:
                 elif hit.role in ("L", "R"):
                     unit = specs[hit.code].unit
                     if unit not in spans:
-                        found = {"sentence": sents, "paragraph": list(paragraphs(text, Turn(turn.speaker, 0, len(text), 0))), "turn": [(0, len(text))]}[unit]
+                        found = {"sentence": sents, "paragraph": paragraphs(text, Turn(turn.speaker, 0, len(text), 0)), "turn": [(0, len(text))]}[unit]
                         spans[unit] = (found, [s for s, _ in found])
                     index = _span_at(*spans[unit], anchor)
                     if index is not None:

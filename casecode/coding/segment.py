@@ -15,23 +15,23 @@ if TYPE_CHECKING:
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 
 
-def paragraphs(text: str, turn: Turn) -> Iterator[tuple[int, int]]:
+def paragraphs(text: str, turn: Turn) -> list[tuple[int, int]]:
     """Paragraph spans (document offsets) inside one turn, split at blank lines."""
+    if text.find("\n", turn.start, turn.end) < 0:  # one paragraph: the common case, without the regex
+        start, end = trimmed(text, turn.start, turn.end)
+        return [(start, end)] if end > start else []
     body = text[turn.start : turn.end]
-    if "\n" not in body:  # one paragraph: the common case, without the regex
-        start, end = trimmed(body, 0, len(body))
-        if end > start:
-            yield turn.start + start, turn.start + end
-        return
+    spans = []
     position = 0
     for match in _PARAGRAPH_BREAK.finditer(body):
         start, end = trimmed(body, position, match.start())
         if end > start:
-            yield turn.start + start, turn.start + end
+            spans.append((turn.start + start, turn.start + end))
         position = match.end()
     start, end = trimmed(body, position, len(body))
     if end > start:
-        yield turn.start + start, turn.start + end
+        spans.append((turn.start + start, turn.start + end))
+    return spans
 
 
 def sentences(doc: Doc, turn: Turn, text: str | None = None) -> list[tuple[int, int]]:
@@ -60,8 +60,12 @@ def unit_spans(document: Document, turn_sentences: list[list[tuple[int, int]]]) 
     whole: list[UnitSpan] = []
     for turn_index, (turn, sents) in enumerate(zip(document.turns, turn_sentences)):
         whole.append((turn.start, turn.end, turn_index))
-        paragraph.extend((start, end, turn_index) for start, end in paragraphs(text, turn))
-        sentence.extend((start, end, turn_index) for start, end in sents)
+        found = paragraphs(text, turn)
+        if len(found) == 1:
+            paragraph.append((*found[0], turn_index))
+        else:
+            paragraph.extend([(start, end, turn_index) for start, end in found])
+        sentence.extend([(start, end, turn_index) for start, end in sents])
     return {"sentence": sentence, "paragraph": paragraph, "turn": whole}
 
 

@@ -147,6 +147,7 @@ class FolderWriter:
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self.staging = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.casecode-run.", dir=self.out.parent))
         (self.staging / "texts").mkdir()
+        self._folders = {self.staging / "texts"}  # the folders made for texts so far
         self.segments = _SpillTable(self.staging / "segments.csv", SEGMENT_COLUMNS)
         self.units = _SpillTable(self.staging / "units.csv", UNIT_COLUMNS)
         self.sheet = _SpillTable(self.staging / "segments_for_spreadsheets.csv", [neutralise(c) for c in SEGMENT_COLUMNS], spreadsheet=True)
@@ -172,7 +173,9 @@ class FolderWriter:
         # The staging folder is this run's own: a relative name without ".." stays inside.
         if name.is_absolute() or name.drive or ".." in name.parts:
             raise ResultsError(f"{self.out / 'texts'}: refusing to write {name!r} outside the folder", hint="document ids must not contain '..' or start with '/'")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
         path.write_text(document.text, encoding="utf-8", newline="\n")
         self.segments.add_bytes(document.id, rows.segments)
         self.sheet.add_bytes(document.id, rows.sheet)
