@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from casecode.cli.common import Encoding, Model, OutDir, console, err_console, handle_errors
 from casecode.cli.cache import CacheDir
+from casecode.coding import forkserver
 from casecode.load import DEFAULT_SPEAKER_PATTERN, ReadOptions, discover
 
 #: Exit code of a --keep-going run that wrote results but could not read or code some files.
@@ -53,6 +54,9 @@ def code_command(
     Example:
         casecode code transcripts_example --codebook codebooks/partnership.yaml --out results --jobs 2
     """
+    # Workers come from a fork server: started first, it imports spaCy and casecode on
+    # another core while this process does the same below.
+    forkserver.start_for(jobs=jobs, dask=dask)
     from casecode.run import code_corpus  # here, not at the top: `casecode --help` starts without spaCy
 
     if case_from not in (None, "folder"):

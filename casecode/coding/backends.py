@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.util
 import multiprocessing
 import threading
 from collections import deque
@@ -31,6 +30,7 @@ from spacy.tokens import Doc
 from casecode.cache import DocCache, MatchCache, phrase_lineage, rule_digest, vocabulary
 from casecode.codebook.compile import ATTR, CompiledCodebook, compile_codebook, uses_lemmas
 from casecode.codebook.load import LoadedCodebook
+from casecode.coding import forkserver
 from casecode.coding.engine import Engine
 from casecode.coding.tokentable import phrase_records, token_table
 from casecode.coding.segment import DocumentUnits
@@ -464,28 +464,11 @@ def _collect(batch: list[Document], future: Any) -> Iterator[CodedDocument]:
         yield _unpack(document, packed)
 
 
-#: whether this platform has multiprocessing's fork server (Windows has not)
-_FORKSERVER = "forkserver" in multiprocessing.get_all_start_methods()
-
-
-def _start_fork_server(preload: list[str]) -> None:
-    """Start multiprocessing's fork server now (if it is not running), importing ``preload``.
-
-    Starting returns at once; the server imports the modules in its own process, and
-    forks children only once it has.
-    """
-    from multiprocessing import forkserver
-
-    multiprocessing.get_context("forkserver").set_forkserver_preload(preload)
-    forkserver.ensure_running()
-
-
 def _mp_context() -> multiprocessing.context.BaseContext:
     # Never plain fork: the parent may hold threads (progress bar, dask) and spaCy state.
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" in methods:
+    if forkserver.AVAILABLE:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["casecode.coding.backends"])
+        context.set_forkserver_preload(forkserver.WORKER_MODULES)
         return context
     return multiprocessing.get_context("spawn")
 
@@ -589,11 +572,11 @@ class DaskBackend(_StartsInBackground):
     name = "dask"
 
     def __init__(self, address: Any, *, workers: int | None = None, processes: bool = True, timeout: str = "10s", spec: CoderSpec | None = None) -> None:
-        if address == "local" and processes and _FORKSERVER and importlib.util.find_spec("distributed") is not None:
-            # Start the fork server first: it imports distributed and casecode (seconds)
-            # in its own process while this one imports distributed and starts the
-            # scheduler, rather than after.
-            _start_fork_server(["distributed", "casecode.coding.backends"])
+        if address == "local":
+            # Start the fork server first (if the command line has not): it imports
+            # distributed and casecode (seconds) in its own process while this one
+            # imports distributed and starts the scheduler, rather than after.
+            forkserver.start_for(dask=address, dask_processes=processes)
         distributed = _distributed()
         self._owned: list[Any] = []
         self._spec: tuple[str, Any] | None = None  # (spec key, its future on the cluster)
@@ -613,18 +596,18 @@ class DaskBackend(_StartsInBackground):
             self._connected(client, spec)
 
     def _start_local(self, distributed: Any, workers: int, processes: bool, spec: CoderSpec | None) -> None:
-        forkserver = processes and _FORKSERVER
+        forked = processes and forkserver.AVAILABLE
         import dask
 
         try:
             # The workers' statistical profiler samples the coding thread's stack every
             # 10 ms, which costs a tenth or more of the coding time; nobody reads it here.
             settings: dict[str, Any] = {"distributed.worker.profile.enabled": False}
-            if forkserver:
+            if forked:
                 # Workers forked from one server process that has imported distributed
                 # and casecode, instead of each starting a new interpreter and importing
                 # both: half the start-up CPU, which this process codes with meanwhile.
-                # The server started in __init__ (see _start_fork_server).
+                # The server started in __init__ (see casecode.coding.forkserver).
                 settings["distributed.worker.multiprocessing-method"] = "forkserver"
             with dask.config.set(settings):
                 cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=":0", preload=["casecode.coding.backends"])

@@ -47,3 +47,44 @@ def test_token_patterns_are_checked_against_spacys_schema_unless_asked_not_to() 
     assert parse_codebook(book('[{LOWER: {IN: "trust"}}]'), patterns=False).themes[0].codes[0].id == "c1"
     with pytest.raises(CodebookError, match="unknown token attribute 'LOWR'"):  # checked without spaCy too
         parse_codebook(book("[{LOWR: trust}]"), patterns=False)
+
+
+
+def test_code_with_workers_starts_the_fork_server_before_importing_spacy(tmp_path) -> None:
+    """`casecode code --jobs 2` starts the server its workers come from first, so that
+    the server's imports run beside this process's own."""
+    from pathlib import Path
+
+    import pytest
+
+    from casecode.coding import forkserver
+
+    if not forkserver.AVAILABLE:
+        pytest.skip("this platform has no fork server: workers are spawned")
+    root = Path(__file__).resolve().parents[2]
+    script = "\n".join([
+        "import sys",
+        "import casecode.coding.forkserver as f",
+        "calls = []",
+        "real = f.start_for",
+        "f.start_for = lambda **options: calls.append(('spacy' in sys.modules, options, real(**options))) or calls[-1][2]",
+        "from casecode.cli.app import app",
+        "from typer.testing import CliRunner",
+        f"args = ['code', {str(root / 'transcripts_example')!r}, '--codebook', {str(root / 'codebooks' / 'partnership.yaml')!r}, '--out', {str(tmp_path / 'out')!r}, '--no-xlsx', '-q', '--jobs', '2']",
+        "r = CliRunner().invoke(app, args)",
+        "assert r.exit_code == 0, r.output",
+        "print(calls)",
+    ])
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    calls = eval(done.stdout.strip().splitlines()[-1])
+    # called once, before spaCy was imported, and it started the server
+    assert calls == [(False, {"jobs": 2, "dask": None}, True)]
+    assert (tmp_path / "out" / "segments.csv").exists()
+
+
+def test_the_fork_server_is_started_only_for_workers_of_this_machine() -> None:
+    from casecode.coding import forkserver
+
+    assert not forkserver.start_for(jobs=1)
+    assert not forkserver.start_for(jobs=4, dask="tcp://127.0.0.1:8786")  # a remote cluster's workers
+    assert not forkserver.start_for(dask="local", dask_processes=False)  # threads, not processes

@@ -1,0 +1,52 @@
+"""The process that worker processes are forked from, started as early as a run knows it needs one.
+
+``--jobs N`` and ``--dask local`` fork their workers from multiprocessing's fork server,
+a process that has imported casecode (and spaCy, and for Dask distributed) once. Those
+imports take a second or two of CPU. Started at the top of ``casecode code``, the server
+imports them on one core while this process imports the same on the other, instead of
+after it. This module imports nothing heavy, so that starting the server costs nothing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import multiprocessing
+
+#: whether this platform has multiprocessing's fork server (Windows has not)
+AVAILABLE = "forkserver" in multiprocessing.get_all_start_methods()
+#: what the server imports for ``--jobs`` workers
+WORKER_MODULES = ["casecode.coding.backends"]
+#: what it imports for the workers of a local Dask cluster
+DASK_WORKER_MODULES = ["distributed", "casecode.coding.backends"]
+
+
+def start(preload: list[str]) -> None:
+    """Start the fork server now (if it is not running), importing ``preload``.
+
+    Starting returns at once; the server imports the modules in its own process, and
+    forks children only once it has. Once running, the server keeps what it preloaded.
+    """
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(preload)
+    forkserver.ensure_running()
+
+
+def start_for(*, jobs: int = 1, dask: object = None, dask_processes: bool = True) -> bool:
+    """Start the fork server now if a run with these options will fork workers from it.
+
+    True if it was started (or already ran): with ``--jobs`` above 1, or with ``--dask
+    local`` (worker processes, distributed installed). A remote cluster's workers are
+    not this machine's, and a serial run has none.
+    """
+    if not AVAILABLE:
+        return False
+    if dask is None:
+        if jobs <= 1:
+            return False
+        start(WORKER_MODULES)
+        return True
+    if dask == "local" and dask_processes and importlib.util.find_spec("distributed") is not None:
+        start(DASK_WORKER_MODULES)
+        return True
+    return False
