@@ -48,6 +48,13 @@ BATCH_DOCUMENTS = 256
 DASK_BATCH_CHARS = 200_000
 # Seconds a closing local cluster waits for its workers to finish building pipelines.
 WARM_UP_WAIT = 30
+#: how often the processes of a ``--dask local`` cluster check themselves (Dask's
+#: defaults: 20 ms, 500 ms, 100 ms)
+LOCAL_CLUSTER_MONITORS = {
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
 
 
 @dataclass(frozen=True)
@@ -600,9 +607,16 @@ class DaskBackend(_StartsInBackground):
         import dask
 
         try:
-            # The workers' statistical profiler samples the coding thread's stack every
-            # 10 ms, which costs a tenth or more of the coding time; nobody reads it here.
-            settings: dict[str, Any] = {"distributed.worker.profile.enabled": False}
+            settings: dict[str, Any] = {
+                # The workers' statistical profiler samples the coding thread's stack every
+                # 10 ms, which costs a tenth or more of the coding time; nobody reads it here.
+                "distributed.worker.profile.enabled": False,
+                # Every process of the cluster checks its event loop every 20 ms, its CPU
+                # and memory every 0.5 s, and the nannies their worker's memory every
+                # 0.1 s: an idle two-worker cluster used about a quarter of a core, taken
+                # from the coding. Coarser checks leave a twentieth.
+                **LOCAL_CLUSTER_MONITORS,
+            }
             if forked:
                 # Workers forked from one server process that has imported distributed
                 # and casecode, instead of each starting a new interpreter and importing

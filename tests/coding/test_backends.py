@@ -107,6 +107,27 @@ def test_cli_dask_local_with_worker_processes(serial_runs: dict[str, Path], tmp_
     assert_same_folder(serial_runs["example"], tmp_path / "out")
 
 
+
+def test_dask_local_cluster_checks_itself_less_often_and_does_not_profile() -> None:
+    """The cluster `--dask local` starts runs with its monitors coarsened, in every process."""
+    pytest.importorskip("distributed", reason="the dask extra (dask[distributed]) is not installed")
+    import dask
+
+    spec = CoderSpec(load_codebook(CODEBOOK))
+    keys = [*backends.LOCAL_CLUSTER_MONITORS, "distributed.worker.profile.enabled"]
+    with DaskBackend("local", workers=2, spec=spec) as backend:
+        client = backend.client  # waits for the cluster to start
+        client.wait_for_workers(2)
+        workers = client.run(lambda: {key: dask.config.get(key) for key in keys})
+        # the scheduler runs in this process: its checks were set up when it started
+        scheduler = client.run_on_scheduler(lambda dask_scheduler: {name: dask_scheduler.periodic_callbacks[name].callback_time for name in ("tick", "monitor")})
+    assert len(workers) == 2
+    for settings in workers.values():
+        assert settings == {**backends.LOCAL_CLUSTER_MONITORS, "distributed.worker.profile.enabled": False}
+    assert scheduler == {"tick": 1000, "monitor": 5000}  # milliseconds
+    # and the settings did not stay behind in this process
+    assert dask.config.get("distributed.admin.tick.interval") != backends.LOCAL_CLUSTER_MONITORS["distributed.admin.tick.interval"]
+
 def test_cli_jobs_2(serial_runs: dict[str, Path], tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["code", str(EXAMPLE), "-c", str(CODEBOOK), "--out", str(tmp_path / "out"), "--jobs", "2"])
     assert result.exit_code == 0, result.output
