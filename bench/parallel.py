@@ -10,7 +10,7 @@ folder (no workbook); worker start-up is included. Measured two ways in this one
     Python, imports spaCy and builds its pipeline, and with workers starts the fork
     server (or the local cluster) too. Best of --repeat rounds, taking turns;
   * on a Dask cluster that is running already, as ``--dask ADDRESS`` uses one: a
-    LocalCluster with default settings started before timing (its workers keep their
+    LocalCluster started before timing, with the settings the README advises (its workers keep their
     pipeline between runs, as a long-lived cluster's do), against serial runs taking
     turns with it. Skipped when distributed is not installed.
 The outputs are checked to be byte-identical. Targets: --jobs 2 >= 1.7x, Dask >= 1.6x.
@@ -72,7 +72,8 @@ def main() -> None:
 
 def running_cluster(root: Path, args: argparse.Namespace, serial: Any, serial_before: float) -> bool:
     """Dask on a cluster that is running already, as with ``--dask ADDRESS``: a LocalCluster
-    with default settings (``--workers`` processes of one thread), started before timing.
+    of ``--workers`` processes of one thread, started before timing, with the settings
+    the README advises for one's own cluster (no profiler, coarser self-checks).
 
     Its workers keep their pipeline between runs, as a long-lived cluster's do. The
     speed-up is over the shortest serial time of the whole script (``serial_before``,
@@ -87,7 +88,12 @@ def running_cluster(root: Path, args: argparse.Namespace, serial: Any, serial_be
         return False
     from casecode import code_corpus
 
-    with distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
+    import dask
+
+    from casecode.coding.backends import LOCAL_CLUSTER_MONITORS
+
+    settings = {"distributed.worker.profile.enabled": False, **LOCAL_CLUSTER_MONITORS}  # as the README advises
+    with dask.config.set(settings), distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
         client.wait_for_workers(args.workers)
         runs = {"serial": serial, "dask": lambda: code_corpus([root / "corpus"], CODEBOOK, out=root / "dask-running", xlsx=False, keep=False, dask=client)}
         times = best_interleaved(args.repeat, runs)
