@@ -613,8 +613,8 @@ class DaskBackend(_StartsInBackground):
                 "distributed.worker.profile.enabled": False,
                 # Every process of the cluster checks its event loop every 20 ms, its CPU
                 # and memory every 0.5 s, and the nannies their worker's memory every
-                # 0.1 s: an idle two-worker cluster used about a quarter of a core, taken
-                # from the coding. Coarser checks leave a twentieth.
+                # 0.1 s: an idle two-worker cluster used a sixth to a quarter of a core,
+                # taken from the coding. Coarser checks leave a twenty-fifth.
                 **LOCAL_CLUSTER_MONITORS,
             }
             if forked:
