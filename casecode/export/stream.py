@@ -5,8 +5,10 @@ appended to a spill file next to the results; the writer keeps only each documen
 byte range. ``finish`` lays the ranges out in document-id order (just a rename when the
 documents came in that order), so the files are byte-identical to what
 :func:`casecode.export.folder.write_results` writes for the same run held in memory.
-Nothing in the results folder is replaced until ``finish``; a failed run leaves the
-previous results as they were.
+segments.parquet is written alongside, a row group per megabyte or so of rows, while
+the documents come in id order (as they usually do); otherwise it is made from the
+ordered segments.csv at the end. Nothing in the results folder is replaced until
+``finish``; a failed run leaves the previous results as they were.
 """
 
 from __future__ import annotations
@@ -32,38 +34,80 @@ from casecode.model import Coding, Document, Segment
 from casecode.results import _STAGED, INT_COLUMNS, SEGMENT_COLUMNS, UNIT_COLUMNS, Results, _read_csv, atomic_path, text_path, transaction
 
 
-def _write_parquet_chunked(source: Path, target: Path, *, header: int, bounds: Sequence[int], block: int = 1 << 20) -> None:
-    """segments.parquet from the finished segments.csv, read about a megabyte at a time.
+class _ParquetPieces:
+    """segments.parquet written from segments.csv bytes, a piece of about ``block`` bytes at a time.
 
-    ``header`` is the length of the CSV header line and ``bounds`` the end offsets of
-    the documents' rows: the file is cut only there (a quoted value may hold a line
-    break), into pieces of about ``block`` bytes that pyarrow's CSV reader parses one
-    at a time, so memory stays bounded whatever the corpus size. Column types are those
+    Pieces are made of whole documents' rows (a quoted value may hold a line break, so
+    the CSV is cut only where a document's rows end): rows are added per document, and
+    once a piece reaches ``block`` bytes pyarrow's CSV reader parses it into one row
+    group. Memory stays bounded whatever the corpus size. Column types are those
     ``read_results`` gives (int64 offsets, bool ``negated``, text) and the schema is the
     one pandas would write.
     """
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
 
-    schema = pa.Table.from_pandas(_typed(pd.DataFrame({c: pd.Series([], dtype=str) for c in SEGMENT_COLUMNS})), preserve_index=False).schema
-    convert = pacsv.ConvertOptions(
-        column_types={f.name: f.type for f in schema}, null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
-        true_values=["True", "true", "1", "yes"], false_values=["False", "false", "0", "no", ""],
-    )
-    parse = pacsv.ParseOptions(newlines_in_values=True)
-    with open(source, "rb") as handle, atomic_path(target) as tmp, pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
-        head = handle.read(header)
-        start = header
-        for index, end in enumerate(bounds):
-            if end - start < block and index < len(bounds) - 1:
-                continue
-            piece = head + handle.read(end - start)
-            # One piece, one block, one thread: pyarrow buffers nothing beyond it, and no
-            # thread pool grows its own heap.
-            read = pacsv.ReadOptions(block_size=len(piece) + 1, use_threads=False)
-            writer.write_table(pacsv.read_csv(pa.py_buffer(piece), read_options=read, parse_options=parse, convert_options=convert).cast(schema))
-            start = end
+    def __init__(self, target: Path, header: bytes, *, block: int = 1 << 20) -> None:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+
+        self._pa, self._csv = pa, pacsv
+        self.schema = pa.Table.from_pandas(_typed(pd.DataFrame({c: pd.Series([], dtype=str) for c in SEGMENT_COLUMNS})), preserve_index=False).schema
+        self.convert = pacsv.ConvertOptions(
+            column_types={f.name: f.type for f in self.schema}, null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False,
+            true_values=["True", "true", "1", "yes"], false_values=["False", "false", "0", "no", ""],
+        )
+        self.parse = pacsv.ParseOptions(newlines_in_values=True)
+        self.header = header
+        self.block = block
+        self.pending: list[bytes] = []
+        self.size = 0
+        self.writer = pq.ParquetWriter(target, self.schema, compression="zstd")
+
+    def add(self, data: bytes) -> None:
+        """Add one document's rows (CSV bytes, no header)."""
+        self.pending.append(data)
+        self.size += len(data)
+        if self.size >= self.block:
+            self._write()
+
+    def _write(self) -> None:
+        piece = self.header + b"".join(self.pending)
+        self.pending, self.size = [], 0
+        # One piece, one block, one thread: pyarrow buffers nothing beyond it, and no
+        # thread pool grows its own heap.
+        read = self._csv.ReadOptions(block_size=len(piece) + 1, use_threads=False)
+        table = self._csv.read_csv(self._pa.py_buffer(piece), read_options=read, parse_options=self.parse, convert_options=self.convert)
+        self.writer.write_table(table.cast(self.schema))
+
+    def close(self) -> None:
+        """Write the last piece and finish the file."""
+        if self.pending:
+            self._write()
+        self.writer.close()
+
+    def abandon(self) -> None:
+        """Close the file without writing what is pending (it is to be deleted)."""
+        self.pending, self.size = [], 0
+        self.writer.close()
+
+
+def _write_parquet_chunked(source: Path, target: Path, *, header: int, bounds: Sequence[int], block: int = 1 << 20) -> None:
+    """segments.parquet from a finished segments.csv, read a document's rows at a time.
+
+    ``header`` is the length of the CSV header line and ``bounds`` the end offsets of
+    the documents' rows (see :class:`_ParquetPieces`).
+    """
+    with open(source, "rb") as handle, atomic_path(target) as tmp:
+        pieces = _ParquetPieces(tmp, handle.read(header), block=block)
+        try:
+            start = header
+            for end in bounds:
+                pieces.add(handle.read(end - start))
+                start = end
+        except BaseException:
+            pieces.abandon()
+            raise
+        pieces.close()
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -90,9 +134,11 @@ class _SpillTable:
         self.path = path
         self.spreadsheet = spreadsheet
         self.handle = open(path, "wb")
+        #: the header line's bytes (after the byte-order mark, if any)
+        self.head = _csv_bytes([columns], spreadsheet=spreadsheet)
         if spreadsheet:
             self.handle.write("\ufeff".encode("utf-8"))
-        self.handle.write(_csv_bytes([columns], spreadsheet=spreadsheet))
+        self.handle.write(self.head)
         self.header = self.handle.tell()
         self.chunks: list[tuple[str, int, int]] = []  # (document id, offset, length)
         self.bounds: list[int] = []  # after finish(): where each document's rows end in the finished file
@@ -151,6 +197,10 @@ class FolderWriter:
         self.segments = _SpillTable(self.staging / "segments.csv", SEGMENT_COLUMNS)
         self.units = _SpillTable(self.staging / "units.csv", UNIT_COLUMNS)
         self.sheet = _SpillTable(self.staging / "segments_for_spreadsheets.csv", [neutralise(c) for c in SEGMENT_COLUMNS], spreadsheet=True)
+        # segments.parquet is written as the rows come (a row group per megabyte or so),
+        # not converted from segments.csv at the end, while documents come in id order.
+        self.parquet: _ParquetPieces | None = _ParquetPieces(self.staging / "segments.parquet", self.segments.head)
+        self._last_coded = ""  # id of the last document with segment rows
         self.infos: list[DocumentInfo] = []
         self.codings = 0
         self.counts: Counter[tuple[str, str]] = Counter()  # (case, code) -> coded segments
@@ -178,11 +228,25 @@ class FolderWriter:
             self._folders.add(path.parent)
         path.write_text(document.text, encoding="utf-8", newline="\n")
         self.segments.add_bytes(document.id, rows.segments)
+        if rows.segments:
+            self._add_parquet(document.id, rows.segments)
         self.sheet.add_bytes(document.id, rows.sheet)
         self.units.add_bytes(document.id, rows.units)
         self.infos.append(DocumentInfo.of(document))
         self.codings += len(rows.codes)
         self.counts.update((document.case, code) for code in rows.codes)
+
+    def _add_parquet(self, document_id: str, data: bytes) -> None:
+        if self.parquet is None:
+            return
+        if document_id < self._last_coded:
+            # Out of id order: segments.csv will be reordered, and Parquet made from it.
+            self.parquet.abandon()
+            self.parquet = None
+            (self.staging / "segments.parquet").unlink()
+            return
+        self._last_coded = document_id
+        self.parquet.add(data)
 
     def finish(
         self,
@@ -237,7 +301,12 @@ class FolderWriter:
                 _folder.write_parquet(out / "segments.parquet", results.segments)
                 write_spreadsheet_csv(out / "segments_for_spreadsheets.csv", results.segments)
             else:
-                _write_parquet_chunked(segments_path, out / "segments.parquet", header=self.segments.header, bounds=self.segments.bounds)
+                if self.parquet is not None:
+                    self.parquet.close()
+                    self.parquet = None
+                    _stage_file(self.staging / "segments.parquet", out / "segments.parquet")
+                else:
+                    _write_parquet_chunked(segments_path, out / "segments.parquet", header=self.segments.header, bounds=self.segments.bounds)
                 _stage_file(segments_path, out / "segments.csv")
                 _stage_file(sheet_path, out / "segments_for_spreadsheets.csv")
             _stage_file(units_path, out / "units.csv")
@@ -257,6 +326,9 @@ class FolderWriter:
         """Remove the staging folder (after ``finish``, or after a failure)."""
         for table in (self.segments, self.units, self.sheet):
             table.close()
+        if self.parquet is not None:
+            self.parquet.abandon()
+            self.parquet = None
         shutil.rmtree(self.staging, ignore_errors=True)
 
 

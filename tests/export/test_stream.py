@@ -212,3 +212,28 @@ def test_quick_neutralise_test_never_skips_a_cell_that_needs_it(seed: int) -> No
             assert _may_neutralise(data), rows
     assert not _may_neutralise(_csv_bytes([["we merged", "a-b", "x=y, +z"]]))
     assert _may_neutralise(_csv_bytes([["we merged", "-so"]]))
+
+
+def test_parquet_written_as_rows_come_equals_the_one_made_at_the_end(tmp_path: Path) -> None:
+    """In id order the rows go to segments.parquet as they come; out of order it is made
+    from the reordered segments.csv at the end. Either way, the same bytes."""
+    from casecode.codebook.load import load_codebook
+    from casecode.coding.backends import CoderSpec, DocumentCoder
+    from casecode.export.stream import FolderWriter
+    from casecode.load import load_corpus
+
+    book = load_codebook(CODEBOOK)
+    documents = load_corpus([ROOT / "transcripts_example"]).documents
+    coded = sorted(DocumentCoder(CoderSpec(book, rows=True)).code(documents), key=lambda c: c.document.id)
+    assert len(coded) > 2 and all(c.rows is not None for c in coded)
+    folders = {}
+    for name, order in (("in-order", coded), ("reversed", coded[::-1])):
+        writer = FolderWriter(tmp_path / name, book, xlsx=False)
+        for item in order:
+            writer.add_rows(item.document, item.rows)
+        assert (writer.parquet is not None) == (name == "in-order")  # the reversed run fell back
+        writer.finish(pipeline={}, versions={}, cases_manifest=None, case_labels={}, ignored=(), options={})
+        folders[name] = tmp_path / name
+    assert (folders["in-order"] / "segments.parquet").read_bytes() == (folders["reversed"] / "segments.parquet").read_bytes()
+    assert (folders["in-order"] / "segments.csv").read_bytes() == (folders["reversed"] / "segments.csv").read_bytes()
+    assert not list(tmp_path.glob(".*casecode-run*"))  # staging folders removed
