@@ -1,5 +1,5 @@
 """``python -m casecode`` runs the CLI."""
 
-from casecode.cli.app import main
+from casecode.cli import main
 
 main()

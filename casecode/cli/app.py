@@ -50,10 +50,3 @@ app.command("review")(review_cli.review_command)
 app.command("annotate")(review_cli.annotate_command)
 app.add_typer(cache_cli.app, name="cache")
 
-
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":
-    main()

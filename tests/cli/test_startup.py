@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 
 def _imports_spacy(code: str) -> bool:
     done = subprocess.run([sys.executable, "-c", code + "\nimport sys; print('spacy' in sys.modules)"], capture_output=True, text=True, check=True)
@@ -88,3 +90,61 @@ def test_the_fork_server_is_started_only_for_workers_of_this_machine() -> None:
     assert not forkserver.start_for(jobs=1)
     assert not forkserver.start_for(jobs=4, dask="tcp://127.0.0.1:8786")  # a remote cluster's workers
     assert not forkserver.start_for(dask="local", dask_processes=False)  # threads, not processes
+
+
+@pytest.mark.parametrize(
+    ("argv", "wanted"),
+    [
+        (["code", "t", "-c", "b.yaml", "--jobs", "4"], (4, None)),
+        (["code", "t", "--jobs=3", "-c", "b.yaml"], (3, None)),
+        (["-v", "code", "t", "-j", "2"], (2, None)),
+        (["--verbose", "code", "t", "-j2"], (2, None)),
+        (["code", "t", "--dask", "local"], (1, "local")),
+        (["code", "t", "--dask=tcp://10.0.0.5:8786", "--jobs", "2"], (2, "tcp://10.0.0.5:8786")),
+        (["code", "t", "--jobs", "2", "--jobs", "1"], None),  # the last one counts, as for the command
+        (["code", "t", "--jobs", "1"], None),
+        (["code", "t"], None),
+        (["code", "--help", "--jobs", "2"], None),
+        (["code", "t", "--jobs", "two"], None),  # the command reports it
+        (["code", "t", "--", "--jobs", "2"], None),  # a file named --jobs
+        (["code", "t", "--jobsx", "2"], None),
+        (["matrix", "results", "--jobs", "2"], None),
+        ([], None),
+    ],
+)
+def test_workers_requested_reads_just_enough_of_the_command_line(argv: list[str], wanted) -> None:
+    from casecode.cli import workers_requested
+
+    assert workers_requested(argv) == wanted
+
+
+def test_the_casecode_command_starts_the_fork_server_before_importing_the_commands(tmp_path) -> None:
+    """`casecode code --jobs 2` starts the server before the commands (typer, pandas, ...)
+    are imported: it then imports spaCy while this process imports those."""
+    from pathlib import Path
+
+    from casecode.coding import forkserver
+
+    if not forkserver.AVAILABLE:
+        pytest.skip("this platform has no fork server: workers are spawned")
+    root = Path(__file__).resolve().parents[2]
+    argv = ["casecode", "code", str(root / "transcripts_example"), "--codebook", str(root / "codebooks" / "partnership.yaml"), "--out", str(tmp_path / "out"), "--no-xlsx", "-q", "--jobs", "2"]
+    script = "\n".join([
+        "import sys",
+        "import casecode.coding.forkserver as f",
+        "calls = []",
+        "real = f.start_for",
+        "f.start_for = lambda **options: calls.append((sorted(m for m in ('casecode.cli.app', 'pandas', 'spacy', 'typer') if m in sys.modules), real(**options))) or calls[-1][1]",
+        f"sys.argv = {argv!r}",
+        "from casecode.cli import main",
+        "try:",
+        "    main()",
+        "except SystemExit as done:",
+        "    assert not done.code, done.code",
+        "print(calls)",
+    ])
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    calls = eval(done.stdout.strip().splitlines()[-1])
+    assert calls[0] == ([], True)  # first: nothing heavy imported yet, and the server started
+    assert len(calls) == 2 and calls[1][0] == ["casecode.cli.app", "pandas", "typer"]  # again in the command: already running
+    assert (tmp_path / "out" / "segments.csv").exists()
