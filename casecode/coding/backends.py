@@ -474,9 +474,8 @@ def _collect(batch: list[Document], future: Any) -> Iterator[CodedDocument]:
 def _mp_context() -> multiprocessing.context.BaseContext:
     # Never plain fork: the parent may hold threads (progress bar, dask) and spaCy state.
     if forkserver.AVAILABLE:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(forkserver.WORKER_MODULES)
-        return context
+        forkserver.start(forkserver.WORKER_MODULES)  # unless it runs already (e.g. the CLI started it)
+        return multiprocessing.get_context("forkserver")
     return multiprocessing.get_context("spawn")
 
 
@@ -526,7 +525,7 @@ class ProcessBackend(_StartsInBackground):
         pool = self._pool if self._pool is not None and self._spec is not None and self._spec.key == spec.key else self._start(spec)
         documents = iter(documents)
         yield from _while_starting(self.ready, local, spec, documents)
-        self._wait_started(f"--jobs {self.workers}: the worker processes", hint="run with --jobs 1, or check that this system lets Python start processes")
+        self._wait_started(f"--jobs {self.workers}: the worker processes", hint="run with --jobs 1, or check that this system lets Python start processes (a script must start the run under `if __name__ == '__main__':`)")
         yield from _ordered(lambda batch: pool.submit(_code_batch, batch), documents, window=2 * self.workers + 1)
 
     def close(self) -> None:

@@ -20,16 +20,36 @@ WORKER_MODULES = ["casecode.coding.backends"]
 DASK_WORKER_MODULES = ["distributed", "casecode.coding.backends"]
 
 
+#: the environment variable that hands the main script's path to the fork server
+#: (:mod:`casecode.coding.forkmain`); set only while the server starts
+MAIN_PATH_ENV = "CASECODE_FORKSERVER_MAIN"
+
+
 def start(preload: list[str]) -> None:
     """Start the fork server now (if it is not running), importing ``preload``.
 
     Starting returns at once; the server imports the modules in its own process, and
     forks children only once it has. Once running, the server keeps what it preloaded.
-    """
-    from multiprocessing import forkserver
 
-    multiprocessing.get_context("forkserver").set_forkserver_preload(preload)
-    forkserver.ensure_running()
+    The server also imports the main script, if it is a file (:mod:`casecode.coding.forkmain`).
+    Otherwise every child imports it again before it reads its task, and the next child
+    is forked only after that: the parent's message to a child (the worker's codebook)
+    is larger than a pipe holds, so sending it waits until the child reads it.
+    """
+    import os
+    from multiprocessing import forkserver, spawn
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload([*preload, "casecode.coding.forkmain"])
+    # the path exactly as the children are told it (None for an interactive session or ``python -m``)
+    main = spawn.get_preparation_data("main").get("init_main_from_path")
+    if main is None:
+        forkserver.ensure_running()
+        return
+    os.environ[MAIN_PATH_ENV] = main
+    try:
+        forkserver.ensure_running()  # the server, started here, inherits the variable
+    finally:
+        os.environ.pop(MAIN_PATH_ENV, None)
 
 
 def start_for(*, jobs: int = 1, dask: object = None, dask_processes: bool = True) -> bool:

@@ -236,3 +236,45 @@ def test_dask_backend_runs_twice_on_one_client(dask_client) -> None:
     first = [c.codings for c in backend.run(spec, documents)]
     second = [c.codings for c in backend.run(spec, documents)]  # regression: the first run's data was released
     assert first == second and any(first)
+
+
+def _script_importers(tmp_path: Path, body: str) -> tuple[list[str], str]:
+    """Run a script that logs the process id of every process importing it; return the log and stderr."""
+    import subprocess
+    import sys
+
+    log = tmp_path / "importers.log"
+    script = tmp_path / "study.py"
+    script.write_text(
+        "import os\n"
+        f"with open({str(log)!r}, 'a') as f:\n"
+        "    f.write(f'{os.getpid()} {__name__}\\n')\n"
+        "from casecode import code_corpus\n"
+        + body.format(example=str(EXAMPLE), codebook=str(CODEBOOK), out=str(tmp_path / "out")),
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    return log.read_text().splitlines(), done.stderr
+
+
+def test_workers_do_not_each_import_the_main_script_again(tmp_path: Path) -> None:
+    """The fork server imports the script that started the run, once; its workers are
+    forked from it without importing the script (and casecode with it) each, one after
+    the other."""
+    from casecode.coding import forkserver
+
+    if not forkserver.AVAILABLE:
+        pytest.skip("this platform has no fork server: workers are spawned and import the script")
+    body = "if __name__ == '__main__':\n    code_corpus([{example!r}], {codebook!r}, out={out!r}, jobs=3, xlsx=False)\n"
+    importers, stderr = _script_importers(tmp_path, body)
+    assert (tmp_path / "out" / "segments.csv").exists(), stderr[-2000:]
+    # the script itself, and the fork server (as multiprocessing's __mp_main__); not the three workers
+    assert sorted(name for _, name in (line.split() for line in importers)) == ["__main__", "__mp_main__"]
+    assert len({pid for pid, _ in (line.split() for line in importers)}) == 2
+
+
+def test_a_script_without_a_main_guard_gets_a_clear_error(tmp_path: Path) -> None:
+    body = "code_corpus([{example!r}], {codebook!r}, out={out!r}, jobs=2, xlsx=False)\n"
+    _, stderr = _script_importers(tmp_path, body)
+    assert "worker processes did not start" in stderr and "__name__ == '__main__'" in stderr
+    assert not (tmp_path / "out").exists()
