@@ -14,8 +14,8 @@ import multiprocessing
 
 #: whether this platform has multiprocessing's fork server (Windows has not)
 AVAILABLE = "forkserver" in multiprocessing.get_all_start_methods()
-#: what the server imports for ``--jobs`` workers
-WORKER_MODULES = ["casecode.coding.backends"]
+#: what the server imports for ``--jobs`` workers (and the blank pipelines it builds for them)
+WORKER_MODULES = ["casecode.coding.backends", "casecode.coding.warmup"]
 #: what it imports for the workers of a local Dask cluster
 DASK_WORKER_MODULES = ["distributed", "casecode.coding.backends"]
 

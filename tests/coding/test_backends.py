@@ -278,3 +278,47 @@ def test_a_script_without_a_main_guard_gets_a_clear_error(tmp_path: Path) -> Non
     _, stderr = _script_importers(tmp_path, body)
     assert "worker processes did not start" in stderr and "__name__ == '__main__'" in stderr
     assert not (tmp_path / "out").exists()
+
+
+
+
+WARM_CHECK = """
+from concurrent.futures import ProcessPoolExecutor
+
+from casecode import load_codebook, nlp
+from casecode.coding import backends
+
+
+def pipeline_cache():
+    hits, misses, _, size = nlp._build_cached.cache_info()
+    return hits, misses, size
+
+
+def build_coder(codebook):
+    backends.DocumentCoder(backends.CoderSpec(load_codebook(codebook)))
+
+
+if __name__ == "__main__":
+    with ProcessPoolExecutor(1, mp_context=backends._mp_context()) as pool:
+        before = pool.submit(pipeline_cache).result()
+        pool.submit(build_coder, {codebook!r}).result()
+        print((before, pool.submit(pipeline_cache).result()))
+"""
+
+
+def test_worker_processes_find_the_blank_pipeline_built(tmp_path: Path) -> None:
+    """The fork server builds the blank pipelines once; a worker forked from it does not
+    build its own (about 0.4 s each, most of it loading the lemma table)."""
+    import subprocess
+    import sys
+
+    from casecode.coding import forkserver
+
+    if not forkserver.AVAILABLE:
+        pytest.skip("this platform has no fork server: each worker builds its pipeline")
+    script = tmp_path / "check.py"  # a fresh process: its fork server is started for --jobs workers
+    script.write_text(WARM_CHECK.format(codebook=str(CODEBOOK)), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=300)
+    (hits, misses, size), after = eval(done.stdout.strip().splitlines()[-1])
+    assert size == 2  # with and without the lemmatizer, built by the server
+    assert after == (hits + 1, misses, 2)  # the worker's coder (lemma rules) took the built one
