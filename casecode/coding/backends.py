@@ -540,15 +540,34 @@ class ProcessBackend(_StartsInBackground):
 
 _DASK_CODERS: dict[tuple[str, int], DocumentCoder] = {}
 _DASK_LOCK = threading.Lock()
+# The thread of this Dask worker process that codes with the process's shared pipelines
+# (built by the fork server, see casecode.coding.warmup); other threads build their own.
+_DASK_SHARED_THREAD: int | None = None
+
+
+def _dask_may_share(thread: int) -> bool:
+    """Whether ``thread`` may code with this process's shared pipelines (call under the lock).
+
+    One thread only, and never in the process that started the run (a cluster of
+    threads there, beside its own coder): in a worker process started by Dask's nanny.
+    """
+    global _DASK_SHARED_THREAD
+    if multiprocessing.parent_process() is None:
+        return False
+    if _DASK_SHARED_THREAD is None:
+        _DASK_SHARED_THREAD = thread
+    return _DASK_SHARED_THREAD == thread
 
 
 def _dask_code_batch(spec: CoderSpec, documents: list[Document]) -> list[Packed]:
     # One coder per (spec, thread): threaded Dask workers must not share a pipeline.
-    key = (spec.key, threading.get_ident())
+    thread = threading.get_ident()
+    key = (spec.key, thread)
     with _DASK_LOCK:
         coder = _DASK_CODERS.get(key)
+        shared = coder is None and _dask_may_share(thread)
     if coder is None:
-        coder = DocumentCoder(spec, fresh=True)
+        coder = DocumentCoder(spec, fresh=not shared)
         with _DASK_LOCK:
             _DASK_CODERS[key] = coder
     return [_pack(coded, spec.records) for coded in coder.code(documents)]

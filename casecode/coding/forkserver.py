@@ -17,7 +17,7 @@ AVAILABLE = "forkserver" in multiprocessing.get_all_start_methods()
 #: what the server imports for ``--jobs`` workers (and the blank pipelines it builds for them)
 WORKER_MODULES = ["casecode.coding.backends", "casecode.coding.warmup"]
 #: what it imports for the workers of a local Dask cluster
-DASK_WORKER_MODULES = ["distributed", "casecode.coding.backends"]
+DASK_WORKER_MODULES = ["distributed", "casecode.coding.backends", "casecode.coding.warmup"]
 
 
 #: the environment variable that hands the main script's path to the fork server

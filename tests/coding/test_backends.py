@@ -322,3 +322,44 @@ def test_worker_processes_find_the_blank_pipeline_built(tmp_path: Path) -> None:
     (hits, misses, size), after = eval(done.stdout.strip().splitlines()[-1])
     assert size == 2  # with and without the lemmatizer, built by the server
     assert after == (hits + 1, misses, 2)  # the worker's coder (lemma rules) took the built one
+
+
+DASK_WARM_CHECK = """
+from casecode import load_codebook, load_corpus, nlp
+from casecode.coding import backends
+
+
+def worker_state():
+    hits, misses, _, size = nlp._build_cached.cache_info()
+    return backends._DASK_SHARED_THREAD is not None, hits, misses, size
+
+
+if __name__ == "__main__":
+    spec = backends.CoderSpec(load_codebook({codebook!r}))
+    documents = load_corpus([{example!r}]).documents
+    with backends.DaskBackend("local", workers=2, spec=spec) as backend:
+        coded = list(backend.run(spec, documents))
+        backend.client.wait_for_workers(2)
+        print((len(coded), sorted(backend.client.run(worker_state).values())))
+"""
+
+
+def test_dask_worker_processes_code_with_the_pipeline_the_server_built(tmp_path: Path) -> None:
+    """A `--dask local` worker process is forked from the server that built the blank
+    pipelines: its one coding thread takes them instead of building its own."""
+    import subprocess
+    import sys
+
+    from casecode.coding import forkserver
+
+    pytest.importorskip("distributed", reason="the dask extra (dask[distributed]) is not installed")
+    if not forkserver.AVAILABLE:
+        pytest.skip("this platform has no fork server: each worker builds its pipeline")
+    script = tmp_path / "check.py"
+    script.write_text(DASK_WARM_CHECK.format(codebook=str(CODEBOOK), example=str(EXAMPLE)), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=300)
+    coded, workers = eval(done.stdout.strip().splitlines()[-1])
+    assert coded == len(load_corpus([EXAMPLE]).documents)
+    assert len(workers) == 2
+    for shared, hits, misses, size in workers:
+        assert shared and size == 2 and misses == 2 and hits >= 1  # built by the server (2 misses there), taken here
