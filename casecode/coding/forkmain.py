@@ -17,7 +17,9 @@ from __future__ import annotations
 import os
 from multiprocessing import process, spawn
 
-_path = os.environ.pop("CASECODE_FORKSERVER_MAIN", None)  # forkserver.MAIN_PATH_ENV
+from casecode.coding.forkserver import MAIN_PATH_ENV
+
+_path = os.environ.pop(MAIN_PATH_ENV, None)
 if _path:
     process.current_process()._inheriting = True  # type: ignore[attr-defined]  # as multiprocessing does it
     try:
