@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 import pandas as pd
 
 from casecode.codebook.load import LoadedCodebook, load_codebook
+from casecode.coding.jobs import resolve_jobs
 from casecode.errors import CasecodeError, OptionError, ResultsError, TranscriptError
 from casecode.export.rows import segment_row, unit_row
 from casecode.export.tables import DocumentInfo, cases_frame, documents_frame, manifest
@@ -173,7 +174,7 @@ def code_corpus(
     exclude: Iterable[str] = (),
     progress: Progress | None = None,
     xlsx: bool = True,
-    jobs: int = 1,
+    jobs: int | str = 1,
     dask: Any = None,
     cache: bool | None = None,
     cache_dir: str | Path | None = None,
@@ -186,7 +187,8 @@ def code_corpus(
     runs give byte-identical results.
 
     Args:
-        jobs: worker processes on this machine (1: this process).
+        jobs: worker processes on this machine (1: this process; ``"auto"``: one per
+            usable core, see :func:`casecode.coding.jobs.usable_cpus`).
         dask: ``"local"`` (a ``LocalCluster`` with ``jobs`` or 2 workers), a scheduler
             address such as ``"tcp://scheduler.example.org:8786"``, or a ``distributed.Client``.
         cache: use the NLP cache (None: only with a trained ``model``, where it pays).
@@ -204,6 +206,7 @@ def code_corpus(
     """
     if not keep and out is None:
         raise OptionError("keep=False needs out=FOLDER", hint="give the results folder to stream the run into")
+    jobs = resolve_jobs(jobs)
     book = codebook if isinstance(codebook, LoadedCodebook) else load_codebook(codebook)
     options = options or ReadOptions()
     exclude = tuple(exclude)

@@ -11,6 +11,9 @@ from __future__ import annotations
 import sys
 from typing import Sequence
 
+from casecode.coding.jobs import resolve_jobs
+from casecode.errors import OptionError
+
 #: the root command's own options, which may come before the command's name
 _ROOT_FLAGS = frozenset({"-v", "--verbose"})
 
@@ -20,7 +23,7 @@ def workers_requested(argv: Sequence[str]) -> tuple[int, str | None] | None:
 
     Read before the commands are imported, with no more parsing than that needs (the
     command parses and checks its options as usual). None for anything else: another
-    command, ``--help``, a value that is not a number.
+    command, ``--help``, a value that is neither a number nor ``auto``.
 
     Example:
         >>> workers_requested(["code", "transcripts", "-c", "book.yaml", "--jobs", "4"])
@@ -54,10 +57,11 @@ def workers_requested(argv: Sequence[str]) -> tuple[int, str | None] | None:
             continue
         if name == "--dask":
             dask = value
-        elif value.isdigit():
-            jobs = int(value)
         else:
-            return None
+            try:
+                jobs = resolve_jobs(value)
+            except OptionError:
+                return None  # the command says what is wrong with it
     return (jobs, dask) if jobs > 1 or dask is not None else None
 
 

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from casecode.cli.common import Encoding, Model, OutDir, console, err_console, handle_errors
 from casecode.cli.cache import CacheDir
 from casecode.coding import forkserver
+from casecode.coding.jobs import resolve_jobs
 from casecode.load import DEFAULT_SPEAKER_PATTERN, ReadOptions, discover
 
 #: Exit code of a --keep-going run that wrote results but could not read or code some files.
@@ -33,7 +34,7 @@ def code_command(
     exclude: Annotated[Optional[list[str]], typer.Option("--exclude", help="Glob of files to leave out (repeatable).")] = None,
     no_xlsx: Annotated[bool, typer.Option("--no-xlsx", help="Skip casecode.xlsx (faster on very large corpora).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes on this machine (1: this process; with --dask local, the number of Dask workers).", min=1)] = 1,
+    jobs: Annotated[str, typer.Option("--jobs", "-j", metavar="N|auto", help="Worker processes on this machine (1: this process; auto: one per usable core; with --dask local, the number of Dask workers).")] = "1",
     dask: Annotated[Optional[str], typer.Option("--dask", help="Run on a Dask cluster: a scheduler address (tcp://HOST:8786) or 'local'. Needs the dask extra.")] = None,
     cache: Annotated[Optional[bool], typer.Option("--cache/--no-cache", help="Reuse NLP results from the cache (default: only with --model, where it pays).", show_default=False)] = None,
     cache_dir: CacheDir = None,
@@ -54,9 +55,10 @@ def code_command(
     Example:
         casecode code transcripts_example --codebook codebooks/partnership.yaml --out results --jobs 2
     """
+    workers = resolve_jobs(jobs)
     # Workers come from a fork server: started first, it imports spaCy and casecode on
     # another core while this process does the same below.
-    forkserver.start_for(jobs=jobs, dask=dask)
+    forkserver.start_for(jobs=workers, dask=dask)
     from casecode.run import code_corpus  # here, not at the top: `casecode --help` starts without spaCy
 
     if case_from not in (None, "folder"):
@@ -69,7 +71,7 @@ def code_command(
         run = code_corpus(
             transcripts, codebook, out=out, cases=cases, case_from=case_from, model=model, options=options,  # type: ignore[arg-type]
             exclude=exclude or (), progress=lambda doc: bar.update(task, advance=1, description=doc.id), xlsx=not no_xlsx,
-            jobs=jobs, dask=dask, cache=cache, cache_dir=cache_dir, keep=False, keep_going=keep_going,
+            jobs=workers, dask=dask, cache=cache, cache_dir=cache_dir, keep=False, keep_going=keep_going,
         )
     if not quiet:
         summary = run.summary

@@ -32,6 +32,7 @@ from casecode.codebook.compile import ATTR, CompiledCodebook, compile_codebook, 
 from casecode.codebook.load import LoadedCodebook
 from casecode.coding import forkserver
 from casecode.coding.engine import Engine
+from casecode.coding.jobs import resolve_jobs
 from casecode.coding.tokentable import phrase_records, token_table
 from casecode.coding.segment import DocumentUnits
 from casecode.errors import CasecodeError, OptionError
@@ -715,21 +716,20 @@ class DaskBackend(_StartsInBackground):
         self._owned = []
 
 
-def open_backend(*, jobs: int = 1, dask: Any = None, dask_processes: bool = True, coder: DocumentCoder | None = None, spec: CoderSpec | None = None) -> SerialBackend | ProcessBackend | DaskBackend:
+def open_backend(*, jobs: int | str = 1, dask: Any = None, dask_processes: bool = True, coder: DocumentCoder | None = None, spec: CoderSpec | None = None) -> SerialBackend | ProcessBackend | DaskBackend:
     """The backend for ``--jobs`` / ``--dask``: serial, worker processes, or Dask.
 
     Args:
-        jobs: worker processes (1 = this process). With ``dask="local"``, the number
-            of Dask workers (default 2).
+        jobs: worker processes (1 = this process; ``"auto"``: one per usable core).
+            With ``dask="local"``, the number of Dask workers (default 2).
         dask: None, ``"local"``, a scheduler address, or a ``distributed.Client``.
         coder: a coder already built in this process, reused by the serial backend.
         spec: start the workers for this spec at once, in the background (see
             :class:`ProcessBackend` and :class:`DaskBackend`).
     """
+    jobs = resolve_jobs(jobs)
     if dask is not None:
         return DaskBackend(dask, workers=jobs if jobs > 1 else None, processes=dask_processes, spec=spec)
-    if jobs < 1:
-        raise OptionError(f"--jobs {jobs}: must be 1 or more", hint="use --jobs 1 to run in this process, or the number of CPU cores")
     if jobs == 1:
         return SerialBackend(coder)
     return ProcessBackend(jobs, spec)

@@ -52,16 +52,24 @@ def start(preload: list[str]) -> None:
         os.environ.pop(MAIN_PATH_ENV, None)
 
 
-def start_for(*, jobs: int = 1, dask: object = None, dask_processes: bool = True) -> bool:
+def start_for(*, jobs: int | str = 1, dask: object = None, dask_processes: bool = True) -> bool:
     """Start the fork server now if a run with these options will fork workers from it.
 
-    True if it was started (or already ran): with ``--jobs`` above 1, or with ``--dask
+    True if it was started (or already ran): with ``--jobs`` above 1 (or ``auto`` on
+    more than one core), or with ``--dask
     local`` (worker processes, distributed installed). A remote cluster's workers are
     not this machine's, and a serial run has none.
     """
     if not AVAILABLE:
         return False
     if dask is None:
+        from casecode.coding.jobs import resolve_jobs
+        from casecode.errors import OptionError
+
+        try:
+            jobs = resolve_jobs(jobs)
+        except OptionError:
+            return False  # the run itself reports the bad value
         if jobs <= 1:
             return False
         start(WORKER_MODULES)

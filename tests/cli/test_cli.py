@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from casecode.cli.app import app
@@ -90,6 +91,29 @@ def test_bad_codebook_is_one_line_per_problem_no_traceback(tmp_path: Path) -> No
     assert "Traceback" not in result.output
     assert f"{book}:6 (themes > t > codes > c > colour): unknown key 'colour' — did you mean 'color'?" in result.output
     assert not (tmp_path / "o").exists(), "no half-written output"
+
+
+@pytest.mark.parametrize(("jobs", "message"), [("0", "--jobs 0: must be 1 or more"), ("many", "--jobs 'many': not a number of worker processes")])
+def test_bad_jobs_is_one_line_and_writes_nothing(jobs: str, message: str, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["code", str(ROOT / "transcripts_example"), "--codebook", str(ROOT / "codebooks" / "partnership.yaml"), "--out", str(tmp_path / "o"), "--jobs", jobs])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert message in result.output and "auto" in result.output  # the fix: a number, or auto
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_jobs_auto_uses_every_usable_core_and_gives_the_same_bytes(example_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from casecode.coding import backends, jobs
+
+    monkeypatch.setattr(jobs, "usable_cpus", lambda: 2)
+    started: list[int] = []
+    real = backends.ProcessBackend.__init__
+    monkeypatch.setattr(backends.ProcessBackend, "__init__", lambda self, workers, spec=None: started.append(workers) or real(self, workers, spec))
+    result = runner.invoke(app, ["code", str(ROOT / "transcripts_example"), "--codebook", str(ROOT / "codebooks" / "partnership.yaml"), "--out", str(tmp_path / "auto"), "--no-xlsx", "--quiet", "--jobs", "auto"])
+    assert result.exit_code == 0, result.output
+    assert started == [2]
+    for name in ("segments.csv", "units.csv", "matrix.csv", "segments.parquet"):
+        assert (example_run[1] / name).read_bytes() == (tmp_path / "auto" / name).read_bytes(), name
 
 
 def test_undecodable_transcript_names_file_and_offset(tmp_path: Path, mini_codebook: Path) -> None:

@@ -118,6 +118,16 @@ def test_workers_requested_reads_just_enough_of_the_command_line(argv: list[str]
     assert workers_requested(argv) == wanted
 
 
+@pytest.mark.parametrize(("cores", "wanted"), [(4, (4, None)), (1, None)])
+def test_workers_requested_reads_jobs_auto(cores: int, wanted, monkeypatch: pytest.MonkeyPatch) -> None:
+    from casecode.cli import workers_requested
+    from casecode.coding import jobs
+
+    monkeypatch.setattr(jobs, "usable_cpus", lambda: cores)
+    assert workers_requested(["code", "t", "--jobs", "auto"]) == wanted
+    assert workers_requested(["code", "t", "-jauto", "--dask", "local"]) == ((cores, "local") if cores > 1 else (1, "local"))
+
+
 def test_the_casecode_command_starts_the_fork_server_before_importing_the_commands(tmp_path) -> None:
     """`casecode code --jobs 2` starts the server before the commands (typer, pandas, ...)
     are imported: it then imports spaCy while this process imports those."""

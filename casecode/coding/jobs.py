@@ -1,0 +1,73 @@
+"""How many worker processes a run asks for: a number, or ``"auto"`` for every usable core.
+
+``--jobs auto`` (``code_corpus(jobs="auto")``) counts the cores this process may run on,
+not the machine's: a CPU affinity mask (``taskset``, a batch scheduler's allocation) and a
+container's CPU quota (cgroup v2 ``cpu.max``) both lower it. This module imports nothing
+heavy: the command line reads ``--jobs`` with it before it imports the commands.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+from casecode.errors import OptionError
+
+#: the value of ``--jobs`` that means one worker per usable core
+AUTO = "auto"
+#: where cgroup v2 keeps this process's CPU quota ("max 100000" when there is none)
+CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+
+
+def usable_cpus(*, cpu_max: Path = CPU_MAX) -> int:
+    """How many cores this process may use: its affinity mask, lowered by a cgroup CPU quota.
+
+    Example:
+        >>> usable_cpus() >= 1
+        True
+    """
+    try:
+        count = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # macOS and Windows have no affinity call
+        count = os.cpu_count() or 1
+    quota = _cgroup_quota(cpu_max)
+    if quota is not None:
+        count = min(count, quota)
+    return max(1, count)
+
+
+def _cgroup_quota(cpu_max: Path) -> int | None:
+    """Cores a cgroup v2 quota allows (``"200000 100000"`` -> 2, rounded up), or None."""
+    try:
+        quota, period = cpu_max.read_text(encoding="ascii").split()[:2]
+        return max(1, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError, ZeroDivisionError):  # no file, "max", or unreadable
+        return None
+
+
+def resolve_jobs(jobs: int | str) -> int:
+    """The number of worker processes ``jobs`` asks for: a positive number, or ``"auto"``.
+
+    Raises:
+        OptionError: zero, a negative number, or a word other than ``auto``.
+
+    Example:
+        >>> resolve_jobs("4"), resolve_jobs(2)
+        (4, 2)
+        >>> resolve_jobs("auto") == usable_cpus()
+        True
+    """
+    if isinstance(jobs, str):
+        text = jobs.strip().lower()
+        if text == AUTO:
+            return usable_cpus()
+        if not text.lstrip("-").isdigit():
+            raise OptionError(f"--jobs {jobs!r}: not a number of worker processes", hint="give a number such as 4, or 'auto' for one per core")
+        jobs = int(text)
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise OptionError(f"--jobs {jobs}: must be 1 or more", hint="use --jobs 1 to run in this process, a number of worker processes, or --jobs auto for one per core")
+    return jobs
+
+
+__all__ = ["AUTO", "resolve_jobs", "usable_cpus"]
