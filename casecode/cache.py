@@ -24,6 +24,10 @@ is there the ``DocBin`` is not even read. A document's token table (the per-toke
 a phrase rule is matched on, :mod:`casecode.coding.tokentable`) sits beside its entry too: an edited
 phrase rule is matched again on it, without the ``DocBin``. ``casecode cache clear``
 removes these two folders and nothing else.
+
+Reading an entry marks it used (its modification time), so ``casecode cache clear
+--unused-for DAYS`` can remove only what no run has needed for that long: the parsed
+text of transcripts that have since been edited or dropped, of models no longer used.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
@@ -128,6 +133,7 @@ class DocCache:
             self.misses += 1
             return None
         self.hits += 1
+        _mark_used(path)
         return docs
 
     def put(self, texts: Sequence[str], docs: Sequence[Doc]) -> None:
@@ -219,6 +225,7 @@ class MatchCache:
         self.misses = 0
         self.tables = 0  # documents whose edited phrase rules were matched on their token table
         self._lineages: dict[str, dict[str, Any]] = {}  # read or written in this process, by reference
+        self._used: set[str] = set()  # lineages marked used by this process
 
     def path(self, texts: Sequence[str]) -> Path:
         key = entry_key(self.fingerprint, texts, version=self.version)
@@ -226,14 +233,20 @@ class MatchCache:
 
     def get(self, texts: Sequence[str]) -> dict[str, Any] | None:
         """The cached entry for these turn texts, or None (also when unreadable)."""
+        path = self.path(texts)
         try:
-            entry = json.loads(self.path(texts).read_bytes())
+            entry = json.loads(path.read_bytes())
         except (OSError, ValueError):
             return None
         if not isinstance(entry, dict) or entry.get("turns") != len(texts) or not isinstance(entry.get("rules"), dict):
             return None
         if not isinstance(entry.get("sentences"), list) or len(entry["sentences"]) != len(texts):
             return None
+        _mark_used(path)
+        ref = entry.get("lineage_ref")
+        if isinstance(ref, str) and ref not in self._used:  # the lineage is in use while an entry names it
+            self._used.add(ref)
+            _mark_used(self._lineage_path(ref))
         return entry
 
     def get_vocabulary(self, texts: Sequence[str]) -> dict[str, list[int]] | None:
@@ -325,6 +338,14 @@ class MatchCache:
             return
 
 
+def _mark_used(path: Path) -> None:
+    """Set an entry's modification time to now: its last use, for ``clear --unused-for``."""
+    try:
+        os.utime(path)
+    except OSError:  # a read-only cache shared by a team: only pruning is less exact
+        pass
+
+
 def _ensure_root(root: Path) -> None:
     tag = root / TAG
     if not tag.exists():
@@ -342,6 +363,8 @@ class CacheInfo:
     pipelines: dict[str, tuple[int, int]] = field(default_factory=dict)
     match_entries: int = 0
     match_bytes: int = 0
+    #: when the least recently used entry was last used (seconds since the epoch), if any
+    oldest: float | None = None
 
 
 def cache_info(cache_dir: str | Path | None = None) -> CacheInfo:
@@ -354,24 +377,35 @@ def cache_info(cache_dir: str | Path | None = None) -> CacheInfo:
     root = resolve_cache_dir(cache_dir)
     entries = root / ENTRIES
     pipelines: dict[str, tuple[int, int]] = {}
+    used: list[float] = []
     if entries.is_dir():
         for folder in sorted(p for p in entries.iterdir() if p.is_dir()):
-            files = [f for f in folder.glob(f"*/*{SUFFIX}") if f.is_file()]
-            pipelines[folder.name] = (len(files), sum(f.stat().st_size for f in files))
+            stats = [f.stat() for f in folder.glob(f"*/*{SUFFIX}") if f.is_file()]
+            pipelines[folder.name] = (len(stats), sum(s.st_size for s in stats))
+            used.extend(s.st_mtime for s in stats)
     total = sum(n for n, _ in pipelines.values())
     size = sum(b for _, b in pipelines.values())
-    matches = [f for f in (root / MATCHES).glob(f"*/*/*{MATCH_SUFFIX}") if f.is_file()] if (root / MATCHES).is_dir() else []
-    beside = [f for suffix in (VOCAB_SUFFIX, TOKENS_SUFFIX, LINEAGE_SUFFIX) for f in (root / MATCHES).glob(f"*/*/*{suffix}") if f.is_file()] if (root / MATCHES).is_dir() else []
-    return CacheInfo(root, total, size, pipelines, len(matches), sum(f.stat().st_size for f in [*matches, *beside]))
+    matches = [f.stat() for f in (root / MATCHES).glob(f"*/*/*{MATCH_SUFFIX}") if f.is_file()] if (root / MATCHES).is_dir() else []
+    beside = [f.stat() for suffix in (VOCAB_SUFFIX, TOKENS_SUFFIX, LINEAGE_SUFFIX) for f in (root / MATCHES).glob(f"*/*/*{suffix}") if f.is_file()] if (root / MATCHES).is_dir() else []
+    used.extend(s.st_mtime for s in matches)
+    return CacheInfo(root, total, size, pipelines, len(matches), sum(s.st_size for s in [*matches, *beside]), min(used, default=None))
 
 
-def clear_cache(cache_dir: str | Path | None = None) -> CacheInfo:
+def clear_cache(cache_dir: str | Path | None = None, *, unused_days: float | None = None) -> CacheInfo:
     """Delete every cache entry (only the ``docs-v1`` and ``matches-v1`` folders); returns what was removed.
+
+    Args:
+        unused_days: delete only the entries no run has read or written for this many
+            days (see :func:`prune_cache`).
 
     Example:
         >>> clear_cache().entries  # doctest: +SKIP
         1284
+        >>> clear_cache(unused_days=30).entries  # doctest: +SKIP
+        212
     """
+    if unused_days is not None:
+        return prune_cache(cache_dir, unused_days=unused_days)
     before = cache_info(cache_dir)
     for entries in (before.path / ENTRIES, before.path / MATCHES):
         if entries.is_dir():
@@ -382,4 +416,82 @@ def clear_cache(cache_dir: str | Path | None = None) -> CacheInfo:
     return before
 
 
-__all__ = ["CacheInfo", "DocCache", "MatchCache", "cache_info", "clear_cache", "default_cache_dir", "entry_key", "phrase_lineage", "resolve_cache_dir", "rule_digest", "vocabulary"]
+def prune_cache(cache_dir: str | Path | None = None, *, unused_days: float, now: float | None = None) -> CacheInfo:
+    """Delete the entries no run has used for ``unused_days`` days; returns what was removed.
+
+    An entry's last use is its modification time: set when it is written and each time
+    a run reads it. A parsed document counts as used while its match entry is (a run
+    whose rules are all cached reads only that). A match entry goes with the vocabulary
+    and token table beside it; a codebook's phrase lineage (``lineages/``) goes when no
+    entry naming it has been used for as long. Folders left empty are removed. What stays is untouched, and a run that
+    needs a removed entry simply computes it again.
+
+    Raises:
+        OptionError: ``unused_days`` is negative, or a file cannot be deleted.
+
+    Example:
+        >>> prune_cache(unused_days=90).entries  # doctest: +SKIP
+        57
+    """
+    if unused_days < 0:
+        raise OptionError(f"--unused-for {unused_days:g}: must be 0 days or more", hint="give how many days an entry must have gone unused, e.g. --unused-for 30")
+    root = resolve_cache_dir(cache_dir)
+    cutoff = (time.time() if now is None else now) - unused_days * 86400
+    pipelines: dict[str, tuple[int, int]] = {}
+    match_entries = match_bytes = 0
+    folders: set[Path] = set()
+
+    def stale(path: Path) -> int | None:
+        """The file's size if it is older than the cut-off (None if not, or gone)."""
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        return stat.st_size if stat.st_mtime < cutoff else None
+
+    def remove(path: Path) -> None:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise OptionError(f"{path}: cannot delete the cache entry ({exc.strerror})", hint="check the folder's permissions, or delete the cache with 'casecode cache clear'") from None
+        folders.add(path.parent)
+
+    if (root / ENTRIES).is_dir():
+        for path in sorted((root / ENTRIES).glob(f"*/*/*{SUFFIX}")):
+            size = stale(path)
+            twin = root / MATCHES / path.relative_to(root / ENTRIES).with_suffix(MATCH_SUFFIX)  # same fingerprint and key
+            if size is not None and (not twin.exists() or stale(twin) is not None):
+                remove(path)
+                count, total = pipelines.get(path.parent.parent.name, (0, 0))
+                pipelines[path.parent.parent.name] = (count + 1, total + size)
+    if (root / MATCHES).is_dir():
+        for path in sorted((root / MATCHES).glob(f"*/*/*{MATCH_SUFFIX}")):
+            size = stale(path)
+            if size is not None:
+                remove(path)
+                match_entries += 1
+                match_bytes += size
+        # beside files go with their entry; left alone (an entry being written), by their own age
+        for suffix in (VOCAB_SUFFIX, TOKENS_SUFFIX, LINEAGE_SUFFIX):
+            for path in sorted((root / MATCHES).glob(f"*/*/*{suffix}")):
+                if suffix != LINEAGE_SUFFIX and path.with_suffix(MATCH_SUFFIX).exists():
+                    continue
+                size = stale(path)
+                if size is not None:
+                    remove(path)
+                    match_bytes += size
+    for top in (ENTRIES, MATCHES):  # temporary files of writes that never finished
+        if (root / top).is_dir():
+            for path in sorted((root / top).glob("*/*/.*.tmp")):
+                if stale(path) is not None:
+                    remove(path)
+    for folder in sorted(folders | {f.parent for f in folders}, key=lambda f: len(f.parts), reverse=True):
+        try:
+            folder.rmdir()  # only if empty
+        except OSError:
+            pass
+    entries = sum(n for n, _ in pipelines.values())
+    return CacheInfo(root, entries, sum(b for _, b in pipelines.values()), pipelines, match_entries, match_bytes)
+
+
+__all__ = ["CacheInfo", "DocCache", "MatchCache", "cache_info", "clear_cache", "default_cache_dir", "entry_key", "phrase_lineage", "prune_cache", "resolve_cache_dir", "rule_digest", "vocabulary"]

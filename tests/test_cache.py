@@ -163,3 +163,76 @@ def test_cli_cache_info_and_clear(tmp_path: Path) -> None:
     assert not (cache / ENTRIES).exists() and not (cache / "matches-v1").exists()
     assert keep.read_text(encoding="utf-8") == "mine"  # clear removes only its own folder
     assert clear_cache(cache).entries == 0
+
+
+def _age(folder: Path, days: float) -> None:
+    """Make every file under ``folder`` look unused for ``days`` days."""
+    import os
+    import time
+
+    then = time.time() - days * 86400
+    for path in folder.rglob("*"):
+        if path.is_file():
+            os.utime(path, (then, then))
+
+
+def test_clear_unused_removes_only_what_no_run_has_used(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    code_corpus(TWO, CODEBOOK, cache=True, cache_dir=cache)
+    assert cache_info(cache).entries == 2
+    _age(cache, 40)
+    old = cache_info(cache).oldest
+    assert old is not None and old < __import__("time").time() - 39 * 86400
+    code_corpus(TWO[:1], CODEBOOK, cache=True, cache_dir=cache)  # every rule cached: reads only the match entry
+    lineages = list((cache / "matches-v1").glob("*/lineages/*"))
+    assert lineages
+    assert clear_cache(cache, unused_days=50).entries == 0  # nothing that old
+    removed = clear_cache(cache, unused_days=30)
+    assert (removed.entries, removed.match_entries) == (1, 1) and removed.bytes > 0 and removed.match_bytes > 0
+    left = cache_info(cache)
+    assert (left.entries, left.match_entries) == (1, 1)
+    assert all(path.exists() for path in lineages)  # still named by the entry that was used
+    # the entry that stayed is the used document's, and its vocabulary and token table stayed with it
+    [entry] = (cache / "matches-v1").glob("*/*/*.json")
+    assert {p.suffix for p in entry.parent.glob(entry.stem + ".*")} == {".json", ".vocab", ".tokens"}
+    assert len(list((cache / "matches-v1").glob("*/*/*.tokens"))) == 1
+    # re-coding both: one hit, one document coded again, the same tables as without the cache
+    code_corpus(TWO, CODEBOOK, out=tmp_path / "warm", xlsx=False, cache=True, cache_dir=cache)
+    code_corpus(TWO, CODEBOOK, out=tmp_path / "cold", xlsx=False, cache=False)
+    for table in ("segments.csv", "units.csv", "matrix.csv"):
+        assert (tmp_path / "warm" / table).read_bytes() == (tmp_path / "cold" / table).read_bytes()
+    assert cache_info(cache).entries == 2
+
+
+def test_clear_unused_removes_emptied_folders_and_stale_temporary_files(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    code_corpus(TWO, CODEBOOK, cache=True, cache_dir=cache)
+    shard = next((cache / ENTRIES).glob("*/*"))
+    (shard / ".abc.spacy.tmp").write_bytes(b"half")  # a write that never finished
+    _age(cache, 10)
+    assert clear_cache(cache, unused_days=5).entries == 2
+    assert list((cache / ENTRIES).iterdir()) == [] and list((cache / "matches-v1").iterdir()) == []
+    assert (cache / TAG).exists()  # the cache folder itself stays, tagged
+
+
+def test_clear_unused_rejects_a_negative_age(tmp_path: Path) -> None:
+    from casecode.errors import OptionError
+
+    with pytest.raises(OptionError, match="--unused-for -1: must be 0 days or more"):
+        clear_cache(tmp_path, unused_days=-1)
+    result = CliRunner().invoke(app, ["cache", "clear", "--cache-dir", str(tmp_path), "--unused-for", "-1"])
+    assert result.exit_code == 1 and "Traceback" not in result.output and "--unused-for 30" in result.output
+
+
+def test_cli_cache_clear_unused_and_info_show_the_last_use(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    runner = CliRunner()
+    assert runner.invoke(app, ["code", *map(str, TWO), "-c", str(CODEBOOK), "--out", str(tmp_path / "out"), "--no-xlsx", "--cache", "--cache-dir", str(cache)]).exit_code == 0
+    _age(cache, 12)
+    result = runner.invoke(app, ["cache", "info", "--cache-dir", str(cache)])
+    assert result.exit_code == 0 and "least recently used:" in result.output and "(12 days ago" in result.output
+    result = runner.invoke(app, ["cache", "clear", "--cache-dir", str(cache), "--unused-for", "30"])
+    assert result.exit_code == 0 and "removed 0 cached documents" in result.output and "unused for 30 days" in result.output
+    result = runner.invoke(app, ["cache", "clear", "--cache-dir", str(cache), "--unused-for", "7"])
+    assert result.exit_code == 0 and "removed 2 cached documents" in result.output and "and 2 match records unused for 7 days" in result.output
+    assert cache_info(cache).entries == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -37,15 +38,23 @@ def info_command(cache_dir: CacheDir = None) -> None:
     for fingerprint, (entries, size) in info.pipelines.items():
         console.print(f"  pipeline {fingerprint}: {entries} documents, {_size(size)}")
     console.print(f"match records: {info.match_entries} documents, {_size(info.match_bytes)}")
+    if info.oldest is not None:
+        days = max(0.0, (time.time() - info.oldest) / 86400)
+        console.print(f"least recently used: {time.strftime('%Y-%m-%d', time.localtime(info.oldest))} ({days:.0f} days ago; 'casecode cache clear --unused-for DAYS' removes what has gone unused)")
 
 
 @app.command("clear")
 @handle_errors
-def clear_command(cache_dir: CacheDir = None) -> None:
-    """Delete every cached NLP result (the next run re-parses the texts).
+def clear_command(
+    cache_dir: CacheDir = None,
+    unused_for: Annotated[Optional[float], typer.Option("--unused-for", metavar="DAYS", help="Delete only what no run has used for DAYS days (e.g. the parsed text of transcripts since edited or dropped).")] = None,
+) -> None:
+    """Delete every cached NLP result (the next run re-parses the texts), or only what has gone unused.
 
     Example:
         casecode cache clear
+        casecode cache clear --unused-for 30
     """
-    removed = clear_cache(cache_dir)
-    console.print(f"removed {removed.entries} cached documents ({_size(removed.bytes)}) and {removed.match_entries} match records from {removed.path}")
+    removed = clear_cache(cache_dir, unused_days=unused_for)
+    what = f" unused for {unused_for:g} days" if unused_for is not None else ""
+    console.print(f"removed {removed.entries} cached documents ({_size(removed.bytes)}) and {removed.match_entries} match records{what} from {removed.path}")
