@@ -376,19 +376,23 @@ def cache_info(cache_dir: str | Path | None = None) -> CacheInfo:
     """
     root = resolve_cache_dir(cache_dir)
     entries = root / ENTRIES
+    found = (root / MATCHES).is_dir()
+    # last use by (fingerprint, key): a parsed document is in use while its match entry is
+    matches = {(f.parent.parent.name, f.stem): f.stat() for f in (root / MATCHES).glob(f"*/*/*{MATCH_SUFFIX}") if f.is_file()} if found else {}
+    beside = [f.stat() for suffix in (VOCAB_SUFFIX, TOKENS_SUFFIX, LINEAGE_SUFFIX) for f in (root / MATCHES).glob(f"*/*/*{suffix}") if f.is_file()] if found else []
+    used = {key: stat.st_mtime for key, stat in matches.items()}
     pipelines: dict[str, tuple[int, int]] = {}
-    used: list[float] = []
     if entries.is_dir():
         for folder in sorted(p for p in entries.iterdir() if p.is_dir()):
-            stats = [f.stat() for f in folder.glob(f"*/*{SUFFIX}") if f.is_file()]
+            files = [f for f in folder.glob(f"*/*{SUFFIX}") if f.is_file()]
+            stats = [f.stat() for f in files]
             pipelines[folder.name] = (len(stats), sum(s.st_size for s in stats))
-            used.extend(s.st_mtime for s in stats)
+            for path, stat in zip(files, stats):
+                key = (folder.name, path.stem)
+                used[key] = max(stat.st_mtime, used.get(key, 0.0))
     total = sum(n for n, _ in pipelines.values())
     size = sum(b for _, b in pipelines.values())
-    matches = [f.stat() for f in (root / MATCHES).glob(f"*/*/*{MATCH_SUFFIX}") if f.is_file()] if (root / MATCHES).is_dir() else []
-    beside = [f.stat() for suffix in (VOCAB_SUFFIX, TOKENS_SUFFIX, LINEAGE_SUFFIX) for f in (root / MATCHES).glob(f"*/*/*{suffix}") if f.is_file()] if (root / MATCHES).is_dir() else []
-    used.extend(s.st_mtime for s in matches)
-    return CacheInfo(root, total, size, pipelines, len(matches), sum(s.st_size for s in [*matches, *beside]), min(used, default=None))
+    return CacheInfo(root, total, size, pipelines, len(matches), sum(s.st_size for s in [*matches.values(), *beside]), min(used.values(), default=None))
 
 
 def clear_cache(cache_dir: str | Path | None = None, *, unused_days: float | None = None) -> CacheInfo:
@@ -423,8 +427,8 @@ def prune_cache(cache_dir: str | Path | None = None, *, unused_days: float, now:
     a run reads it. A parsed document counts as used while its match entry is (a run
     whose rules are all cached reads only that). A match entry goes with the vocabulary
     and token table beside it; a codebook's phrase lineage (``lineages/``) goes when no
-    entry naming it has been used for as long. Folders left empty are removed. What stays is untouched, and a run that
-    needs a removed entry simply computes it again.
+    entry naming it has been used for as long. Folders left empty are removed. What
+    stays is untouched, and a run that needs a removed entry computes it again.
 
     Raises:
         OptionError: ``unused_days`` is negative, or a file cannot be deleted.

@@ -191,6 +191,8 @@ def test_clear_unused_removes_only_what_no_run_has_used(tmp_path: Path) -> None:
     assert (removed.entries, removed.match_entries) == (1, 1) and removed.bytes > 0 and removed.match_bytes > 0
     left = cache_info(cache)
     assert (left.entries, left.match_entries) == (1, 1)
+    # the parsed document that stayed was not read, but its match entry was: in use
+    assert left.oldest is not None and left.oldest > __import__("time").time() - 86400
     assert all(path.exists() for path in lineages)  # still named by the entry that was used
     # the entry that stayed is the used document's, and its vocabulary and token table stayed with it
     [entry] = (cache / "matches-v1").glob("*/*/*.json")
