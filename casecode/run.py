@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 import pandas as pd
 
 from casecode.codebook.load import LoadedCodebook, load_codebook
-from casecode.coding.jobs import resolve_jobs
+from casecode.coding.jobs import for_corpus, is_auto, resolve_jobs
 from casecode.errors import CasecodeError, OptionError, ResultsError, TranscriptError
 from casecode.export.rows import segment_row, unit_row
 from casecode.export.tables import DocumentInfo, cases_frame, documents_frame, manifest
@@ -188,7 +188,8 @@ def code_corpus(
 
     Args:
         jobs: worker processes on this machine (1: this process; ``"auto"``: one per
-            usable core, see :func:`casecode.coding.jobs.usable_cpus`).
+            usable core (:func:`casecode.coding.jobs.usable_cpus`), at most one per
+            batch of the corpus (:func:`casecode.coding.jobs.for_corpus`)).
         dask: ``"local"`` (a ``LocalCluster`` with ``jobs`` or 2 workers), a scheduler
             address such as ``"tcp://scheduler.example.org:8786"``, or a ``distributed.Client``.
         cache: use the NLP cache (None: only with a trained ``model``, where it pays).
@@ -206,11 +207,15 @@ def code_corpus(
     """
     if not keep and out is None:
         raise OptionError("keep=False needs out=FOLDER", hint="give the results folder to stream the run into")
-    jobs = resolve_jobs(jobs)
+    auto, jobs = is_auto(jobs), resolve_jobs(jobs)
     book = codebook if isinstance(codebook, LoadedCodebook) else load_codebook(codebook)
     options = options or ReadOptions()
     exclude = tuple(exclude)
     source = scan_corpus(paths, cases=cases, case_from=case_from, options=options, exclude=exclude, keep_going=keep_going)
+    if auto and jobs > 1:
+        from casecode.coding.backends import BATCH_CHARS, DASK_BATCH_CHARS
+
+        jobs = for_corpus(jobs, source.sizes(), piece=DASK_BATCH_CHARS if dask is not None else BATCH_CHARS)
     spec = _spec(book, model, cache, cache_dir, keep_going=keep_going)
     if (jobs > 1 or dask is not None) and out is not None:
         # Workers format the table rows too: this process then only appends bytes.

@@ -2,7 +2,8 @@
 
 ``--jobs auto`` (``code_corpus(jobs="auto")``) counts the cores this process may run on,
 not the machine's: a CPU affinity mask (``taskset``, a batch scheduler's allocation) and a
-container's CPU quota (cgroup v2 ``cpu.max``) both lower it. This module imports nothing
+container's CPU quota (cgroup v2 ``cpu.max``) both lower it, and so does a small corpus
+(:func:`for_corpus`). This module imports nothing
 heavy: the command line reads ``--jobs`` with it before it imports the commands.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
+from typing import Iterable
 
 from casecode.errors import OptionError
 
@@ -46,6 +48,25 @@ def _cgroup_quota(cpu_max: Path) -> int | None:
         return None
 
 
+def is_auto(jobs: int | str) -> bool:
+    """Whether ``jobs`` is ``"auto"`` (in any case, with any spaces around it)."""
+    return isinstance(jobs, str) and jobs.strip().lower() == AUTO
+
+
+def for_corpus(cores: int, sizes: Iterable[int], *, piece: int) -> int:
+    """How many of ``cores`` workers a corpus of files of these ``sizes`` (bytes) keeps busy.
+
+    Work goes to workers in pieces of about ``piece`` characters, so a corpus of a
+    few pieces cannot use more workers than that; starting them would only cost time.
+    ``--jobs auto`` is capped so; a number given is taken as it is.
+
+    Example:
+        >>> for_corpus(16, [40_000, 90_000], piece=100_000), for_corpus(4, [10**7], piece=100_000)
+        (2, 4)
+    """
+    return max(1, min(cores, math.ceil(sum(sizes) / piece)))
+
+
 def resolve_jobs(jobs: int | str) -> int:
     """The number of worker processes ``jobs`` asks for: a positive number, or ``"auto"``.
 
@@ -70,4 +91,4 @@ def resolve_jobs(jobs: int | str) -> int:
     return jobs
 
 
-__all__ = ["AUTO", "resolve_jobs", "usable_cpus"]
+__all__ = ["AUTO", "for_corpus", "is_auto", "resolve_jobs", "usable_cpus"]

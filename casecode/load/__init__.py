@@ -201,6 +201,16 @@ class CorpusSource:
     def case_labels(self) -> dict[str, str]:
         return {c.id: c.label for c in self.manifest.cases} if self.manifest else {}
 
+    def sizes(self) -> list[int]:
+        """Each transcript file's size in bytes (0 for one that cannot be read now)."""
+        found = []
+        for item in self.found:
+            try:
+                found.append(item.path.stat().st_size)
+            except OSError:  # reported when the file is read
+                found.append(0)
+        return found
+
     def documents(self) -> Iterator[Document]:
         """Read and yield the documents in discovery order (raises as ``load_corpus`` does)."""
         pattern = self.options.compiled_speaker_pattern()

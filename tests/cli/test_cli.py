@@ -105,7 +105,7 @@ def test_bad_jobs_is_one_line_and_writes_nothing(jobs: str, message: str, tmp_pa
 def test_jobs_auto_uses_every_usable_core_and_gives_the_same_bytes(example_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from casecode.coding import backends, jobs
 
-    monkeypatch.setattr(jobs, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(jobs, "usable_cpus", lambda: 8)  # the example (132 kB) makes two batches: two workers
     started: list[int] = []
     real = backends.ProcessBackend.__init__
     monkeypatch.setattr(backends.ProcessBackend, "__init__", lambda self, workers, spec=None: started.append(workers) or real(self, workers, spec))

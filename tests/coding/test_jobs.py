@@ -8,7 +8,7 @@ import pytest
 
 from casecode.coding import jobs as jobs_module
 from casecode.coding.backends import ProcessBackend, SerialBackend, open_backend
-from casecode.coding.jobs import resolve_jobs, usable_cpus
+from casecode.coding.jobs import for_corpus, resolve_jobs, usable_cpus
 from casecode.errors import OptionError
 
 
@@ -66,3 +66,47 @@ def test_open_backend_takes_auto(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(backend, ProcessBackend) and backend.workers == 3
     with pytest.raises(OptionError, match="--jobs 'lots'"):
         open_backend(jobs="lots")
+
+
+@pytest.mark.parametrize(("cores", "sizes", "expected"), [(8, [132_000], 2), (8, [], 1), (8, [1], 1), (2, [10**7], 2), (16, [99_999, 1], 1), (16, [100_000, 1], 2)])
+def test_auto_starts_no_more_workers_than_the_corpus_has_batches(cores: int, sizes: list[int], expected: int) -> None:
+    assert for_corpus(cores, sizes, piece=100_000) == expected
+
+
+def _started(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The worker counts ProcessBackends are made with (none is started)."""
+    from casecode.coding import backends
+
+    started: list[int] = []
+
+    def fake(self, workers, spec=None):  # noqa: ANN001
+        started.append(workers)
+        raise _Stop
+
+    monkeypatch.setattr(backends.ProcessBackend, "__init__", fake)
+    return started
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_code_corpus_caps_auto_by_the_corpus_but_not_a_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    from casecode import code_corpus
+
+    root = Path(__file__).resolve().parents[2]
+    example, codebook = root / "transcripts_example", root / "codebooks" / "partnership.yaml"
+    monkeypatch.setattr(jobs_module, "usable_cpus", lambda: 12)
+    started = _started(monkeypatch)
+    for jobs in ("auto", 5):
+        with pytest.raises(_Stop):
+            code_corpus([example], codebook, jobs=jobs)
+    assert started == [2, 5]  # 132 kB of transcripts: two batches of 100 kB
+
+
+def test_sizes_are_the_transcript_files(tmp_path: Path) -> None:
+    from casecode.load import scan_corpus
+
+    (tmp_path / "a.txt").write_text("R1: " + "word " * 100, encoding="utf-8")
+    (tmp_path / "b.md").write_text("R2: hello", encoding="utf-8")
+    assert sorted(scan_corpus([tmp_path]).sizes()) == [9, 504]
