@@ -40,7 +40,7 @@ def info_command(cache_dir: CacheDir = None) -> None:
     console.print(f"match records: {info.match_entries} documents, {_size(info.match_bytes)}")
     if info.oldest is not None:
         days = max(0.0, (time.time() - info.oldest) / 86400)
-        console.print(f"least recently used: {time.strftime('%Y-%m-%d', time.localtime(info.oldest))} ({days:.0f} days ago; 'casecode cache clear --unused-for DAYS' removes what has gone unused)")
+        console.print(f"least recently used: {time.strftime('%Y-%m-%d', time.localtime(info.oldest))} ({days:.0f} days ago)")
 
 
 @app.command("clear")
