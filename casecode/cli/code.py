@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from casecode.cli.common import Encoding, Model, OutDir, console, err_console, handle_errors
 from casecode.cli.cache import CacheDir
 from casecode.coding import forkserver
-from casecode.coding.jobs import is_auto, resolve_jobs
+from casecode.coding.jobs import resolve_jobs
 from casecode.load import DEFAULT_SPEAKER_PATTERN, ReadOptions, discover
 
 #: Exit code of a --keep-going run that wrote results but could not read or code some files.
@@ -71,7 +71,7 @@ def code_command(
         run = code_corpus(
             transcripts, codebook, out=out, cases=cases, case_from=case_from, model=model, options=options,  # type: ignore[arg-type]
             exclude=exclude or (), progress=lambda doc: bar.update(task, advance=1, description=doc.id), xlsx=not no_xlsx,
-            jobs=jobs if is_auto(jobs) else workers, dask=dask, cache=cache, cache_dir=cache_dir, keep=False, keep_going=keep_going,
+            jobs=jobs, dask=dask, cache=cache, cache_dir=cache_dir, keep=False, keep_going=keep_going,
         )
     if not quiet:
         summary = run.summary

@@ -12,6 +12,9 @@ from __future__ import annotations
 import importlib.util
 import multiprocessing
 
+from casecode.coding.jobs import resolve_jobs
+from casecode.errors import OptionError
+
 #: whether this platform has multiprocessing's fork server (Windows has not)
 AVAILABLE = "forkserver" in multiprocessing.get_all_start_methods()
 #: what the server imports for ``--jobs`` workers (and the blank pipelines it builds for them)
@@ -56,16 +59,13 @@ def start_for(*, jobs: int | str = 1, dask: object = None, dask_processes: bool 
     """Start the fork server now if a run with these options will fork workers from it.
 
     True if it was started (or already ran): with ``--jobs`` above 1 (or ``auto`` on
-    more than one core), or with ``--dask
-    local`` (worker processes, distributed installed). A remote cluster's workers are
-    not this machine's, and a serial run has none.
+    more than one core), or with ``--dask local`` (worker processes, distributed
+    installed). A remote cluster's workers are not this machine's, and a serial run has
+    none.
     """
     if not AVAILABLE:
         return False
     if dask is None:
-        from casecode.coding.jobs import resolve_jobs
-        from casecode.errors import OptionError
-
         try:
             jobs = resolve_jobs(jobs)
         except OptionError:

@@ -3,8 +3,8 @@
 ``--jobs auto`` (``code_corpus(jobs="auto")``) counts the cores this process may run on,
 not the machine's: a CPU affinity mask (``taskset``, a batch scheduler's allocation) and a
 container's CPU quota (cgroup v2 ``cpu.max``) both lower it, and so does a small corpus
-(:func:`for_corpus`). This module imports nothing
-heavy: the command line reads ``--jobs`` with it before it imports the commands.
+(:func:`for_corpus`). This module imports nothing heavy: the command line reads
+``--jobs`` with it before it imports the commands.
 """
 
 from __future__ import annotations
@@ -79,10 +79,10 @@ def resolve_jobs(jobs: int | str) -> int:
         >>> resolve_jobs("auto") == usable_cpus()
         True
     """
+    if is_auto(jobs):
+        return usable_cpus()
     if isinstance(jobs, str):
-        text = jobs.strip().lower()
-        if text == AUTO:
-            return usable_cpus()
+        text = jobs.strip()
         if not text.lstrip("-").isdigit():
             raise OptionError(f"--jobs {jobs!r}: not a number of worker processes", hint="give a number such as 4, or 'auto' for one per core")
         jobs = int(text)
