@@ -67,13 +67,16 @@ def workers_requested(argv: Sequence[str]) -> tuple[int, str | None] | None:
 
 def main() -> None:
     """Run the ``casecode`` command (the console script, and ``python -m casecode``)."""
-    wanted = workers_requested(sys.argv[1:])
-    if wanted is not None:
-        from casecode.coding import forkserver
+    try:
+        wanted = workers_requested(sys.argv[1:])
+        if wanted is not None:
+            from casecode.coding import forkserver
 
-        forkserver.start_for(jobs=wanted[0], dask=wanted[1])
-    from casecode.cli.app import app
-
+            forkserver.start_for(jobs=wanted[0], dask=wanted[1])
+        from casecode.cli.app import app
+    except KeyboardInterrupt:  # Ctrl-C while the commands load: nothing was read or written yet
+        sys.stderr.write("interrupted\n")
+        raise SystemExit(130) from None
     app()
 
 

@@ -422,6 +422,9 @@ def _init_worker(spec: CoderSpec) -> None:
     # A failure is kept for the first batch to report: raised here, the pool would
     # log a traceback. (The parent checks the codebook itself, so this is a backstop.)
     global _WORKER, _WORKER_ERROR
+    from casecode.coding import quiet
+
+    quiet.ignore_interrupts()  # Ctrl-C is the main process's (a spawned worker has not inherited this)
     try:
         _WORKER = DocumentCoder(spec)
     except CasecodeError as exc:
@@ -643,7 +646,10 @@ class DaskBackend(_StartsInBackground):
                 # The server started in __init__ (see casecode.coding.forkserver).
                 settings["distributed.worker.multiprocessing-method"] = "forkserver"
             with dask.config.set(settings):
-                cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=":0", preload=["casecode.coding.backends"])
+                # worker processes ignore Ctrl-C (closing the cluster stops them); a
+                # cluster of threads runs in this process, which must not
+                preload = ["casecode.coding.quiet", "casecode.coding.backends"] if processes else ["casecode.coding.backends"]
+                cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=":0", preload=preload)
             self._owned = [cluster]
             client = distributed.Client(cluster)
             self._owned = [client, cluster]

@@ -42,7 +42,8 @@ def start(preload: list[str]) -> None:
     import os
     from multiprocessing import forkserver, spawn
 
-    multiprocessing.get_context("forkserver").set_forkserver_preload([*preload, "casecode.coding.forkmain"])
+    # first: the server and its children ignore Ctrl-C (casecode.coding.quiet)
+    multiprocessing.get_context("forkserver").set_forkserver_preload(["casecode.coding.quiet", *preload, "casecode.coding.forkmain"])
     # the path exactly as the children are told it (None for an interactive session or ``python -m``)
     main = spawn.get_preparation_data("main").get("init_main_from_path")
     if main is None:

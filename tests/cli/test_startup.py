@@ -158,3 +158,61 @@ def test_the_casecode_command_starts_the_fork_server_before_importing_the_comman
     assert calls[0] == ([], True)  # first: nothing heavy imported yet, and the server started
     assert len(calls) == 2 and calls[1][0] == ["casecode.cli.app", "pandas", "typer"]  # again in the command: already running
     assert (tmp_path / "out" / "segments.csv").exists()
+
+
+def test_ctrl_c_while_the_commands_load_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import types
+
+    from casecode import cli
+
+    class Interrupted(types.ModuleType):
+        def __getattr__(self, name: str) -> object:
+            raise KeyboardInterrupt
+
+    monkeypatch.setitem(sys.modules, "casecode.cli.app", Interrupted("casecode.cli.app"))
+    monkeypatch.setattr(sys, "argv", ["casecode", "code", "t", "-c", "b.yaml"])
+    with pytest.raises(SystemExit) as done:
+        cli.main()
+    assert done.value.code == 130
+    assert capsys.readouterr().err == "interrupted\n"
+
+
+def test_ctrl_c_in_a_run_with_workers_prints_no_traceback(tmp_path) -> None:
+    """Ctrl-C reaches the whole command: the fork server (importing spaCy) ignores it,
+    the command says "interrupted" in one line and exits with 130."""
+    import os
+    import signal
+    import time
+    from pathlib import Path
+
+    from casecode.coding import forkserver
+
+    if not forkserver.AVAILABLE:
+        pytest.skip("this platform has no fork server: workers are spawned")
+    root = Path(__file__).resolve().parents[2]
+    args = [sys.executable, "-m", "casecode", "code", str(root / "transcripts_example"), "-c", str(root / "codebooks" / "partnership.yaml"), "--out", str(tmp_path / "out"), "-q", "--jobs", "2"]
+    command = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+    def ignoring_server() -> bool:
+        """Whether the command's fork server has started and ignores SIGINT (the mask in /proc)."""
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+            if b"forkserver" in cmdline and fields.get("PPid", "").strip() == str(command.pid):
+                return bool(int(fields.get("SigIgn", "0"), 16) & (1 << (signal.SIGINT - 1)))
+        return False
+
+    deadline = time.monotonic() + 60
+    while not ignoring_server() and command.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert command.poll() is None, "the run ended before it could be interrupted"
+    os.killpg(command.pid, signal.SIGINT)
+    out, err = command.communicate(timeout=120)
+    assert command.returncode == 130, err[-2000:]
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err[-2000:]
+    assert err.strip().splitlines()[-1].startswith("interrupted")
+    assert not (tmp_path / "out").exists()

@@ -363,3 +363,34 @@ def test_dask_worker_processes_code_with_the_pipeline_the_server_built(tmp_path:
     assert len(workers) == 2
     for shared, hits, misses, size in workers:
         assert shared and size == 2 and misses == 2 and hits >= 1  # built by the server (2 misses there), taken here
+
+
+def test_worker_processes_leave_ctrl_c_to_this_process() -> None:
+    """A terminal's Ctrl-C reaches every process of the command: workers ignore it (no
+    traceback of theirs), this process still takes it and shuts them down."""
+    import signal
+
+    spec = CoderSpec(load_codebook(CODEBOOK))
+    with ProcessBackend(2, spec) as backend:
+        list(backend.run(spec, load_corpus([EXAMPLE]).documents[:1]))  # the workers have started
+        assert backend._pool is not None
+        handlers = {backend._pool.submit(signal.getsignal, signal.SIGINT).result() for _ in range(4)}
+    assert handlers == {signal.SIG_IGN}
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+
+
+def test_dask_worker_processes_leave_ctrl_c_to_this_process_and_do_not_log_cancelled_tasks() -> None:
+    import logging
+    import signal
+
+    pytest.importorskip("distributed", reason="the dask extra (dask[distributed]) is not installed")
+    spec = CoderSpec(load_codebook(CODEBOOK))
+    with DaskBackend("local", workers=2, spec=spec) as backend:
+        backend.client.wait_for_workers(2)
+        states = backend.client.run(lambda: (signal.getsignal(signal.SIGINT) is signal.SIG_IGN, logging.getLogger("distributed.worker.state_machine").level))
+    assert list(states.values()) == [(True, logging.ERROR)] * 2
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+    assert logging.getLogger("distributed.worker.state_machine").level != logging.ERROR  # only in the workers
+    with DaskBackend("local", workers=1, processes=False, spec=spec) as threads:  # workers in this process
+        assert threads.workers == 1
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
