@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -89,20 +90,30 @@ def best_of(repeat: int, func: Any) -> float:
     return min(times)
 
 
-def best_interleaved(repeat: int, runs: dict[str, Any]) -> dict[str, float]:
-    """The shortest wall time of each run over ``repeat`` rounds, the runs taking turns.
+def interleaved(repeat: int, runs: dict[str, Any]) -> dict[str, list[float]]:
+    """The wall time of every call of each run, over ``repeat`` rounds, the runs taking turns.
 
     Taking turns (rather than all repeats of one run, then the next) exposes every run
     to the same changes in other load on the machine, so the ratios between them hold
     even when the absolute rates drift.
     """
-    best = {name: float("inf") for name in runs}
+    times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeat):
         for name, func in runs.items():
             start = time.perf_counter()
             func()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def per_round(times: dict[str, list[float]], slower: str, faster: str) -> str:
+    """``slower``'s time over ``faster``'s in each round, and their median.
+
+    The best times of two runs may come from different rounds, when the machine was in
+    different states; the ratio within a round compares runs made one after the other.
+    """
+    ratios = [a / b for a, b in zip(times[slower], times[faster])]
+    return f"per round {' '.join(f'{r:.2f}' for r in ratios)}, median {statistics.median(ratios):.2f}"
 
 
 def words_in(texts: list[str]) -> int:
