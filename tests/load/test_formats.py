@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from casecode.errors import TranscriptError
+from casecode.errors import CaseAssignmentError, TranscriptError
 from casecode.load import load_corpus, read_document
 from casecode.load.pdf import join_lines, strip_page_furniture
 from tests.makefiles import make_docx, make_pdf, make_scanned_pdf, make_xlsx, odt_bytes
@@ -211,6 +211,27 @@ def test_xlsx_survey_export_one_document_per_respondent(case_dir: Path) -> None:
     assert docs["larkfield/survey/101"].attributes == {"region": "North"}
     assert [t.speaker for t in docs["larkfield/survey/101"].turns] == ["Q1", "Q2"]
     assert docs["larkfield/survey/102"].text == "Q1: =1+1 is what the board said"
+
+
+def test_survey_file_given_alone_takes_cases_from_its_case_column(tmp_path: Path) -> None:
+    # as the README shows it: one export, no folders, a `case` column per respondent
+    path = make_xlsx(
+        tmp_path / "survey.xlsx",
+        [
+            ["respondent", "case", "region", "answer"],
+            [101, "north_consortium", "North", "We trusted the partner."],
+            [102, "south_merger", "South", "There was a culture clash."],
+        ],
+    )
+    from casecode.load import ReadOptions
+
+    corpus = load_corpus([path], options=ReadOptions(text_column="answer", document_column="respondent"))
+    assert {d.id: d.case for d in corpus.documents} == {"survey/101": "north_consortium", "survey/102": "south_merger"}
+    assert corpus.documents[0].attributes == {"region": "North"}
+    # --case-from folder names the folders inside a given folder: a file given alone has none
+    bare = make_xlsx(tmp_path / "bare.xlsx", [["respondent", "answer"], [103, "Savings were small."]])
+    with pytest.raises(CaseAssignmentError, match="no case for this document"):
+        load_corpus([bare], case_from="folder", options=ReadOptions(text_column="answer", document_column="respondent"))
 
 
 def test_xlsx_missing_text_column_names_the_columns(case_dir: Path) -> None:
