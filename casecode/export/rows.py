@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
@@ -30,6 +31,13 @@ _TEXT_COLUMNS = tuple(i for i, c in enumerate(SEGMENT_COLUMNS) if c not in ("seg
 _FORMULA_FIRST = frozenset(FORMULA_STARTS)
 #: the bytes a cell that neutralising changes starts with
 _FORMULA_BYTES = numpy.frombuffer("".join(FORMULA_STARTS).encode("ascii"), dtype=numpy.uint8)
+_FORMULA_CLASS = b"[" + re.escape("".join(FORMULA_STARTS).encode("ascii")) + b"]"
+#: the first cell, and a later one (after a comma or line break), maybe inside a quote
+_FORMULA_FIRST_CELL = re.compile(b'"?' + _FORMULA_CLASS)
+_FORMULA_LATER_CELL = re.compile(b'[,\n]"?' + _FORMULA_CLASS)
+#: below this many bytes of rows a regex scan is quicker than numpy's cost per call
+#: (a survey answer's rows: a few hundred bytes; an interview's: tens of thousands)
+_SCAN_BYTES = 8192
 
 
 def _may_neutralise(data: bytes) -> bool:
@@ -41,6 +49,8 @@ def _may_neutralise(data: bytes) -> bool:
     """
     if not data:
         return False
+    if len(data) < _SCAN_BYTES:
+        return _FORMULA_FIRST_CELL.match(data) is not None or _FORMULA_LATER_CELL.search(data) is not None
     values = numpy.frombuffer(data, dtype=numpy.uint8)
     starts = numpy.flatnonzero((values[:-1] == ord(",")) | (values[:-1] == ord("\n"))) + 1
     starts = numpy.concatenate(([0], starts))
@@ -103,9 +113,16 @@ def _crlf(data: bytes) -> bytes:
     return data.replace(b"\n", b"\r\n")
 
 
+#: what makes the csv module quote a field (QUOTE_MINIMAL): the delimiter, the quote
+#: character, a line break
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
+
+
 def _csv_field(value: str) -> str:
     """One text field as :func:`_csv_bytes` writes it (quoted only when it must be)."""
-    return _csv_bytes([[value, ""]]).decode("utf-8")[:-2]  # 'value,\n' -> 'value'
+    if not _NEEDS_QUOTES.search(value):
+        return value  # most ids, unit names and speakers: written as they are
+    return _csv_bytes([[value, ""]]).decode("utf-8")[:-2]  # '"va,lue",\n' -> '"va,lue"'
 
 
 def _unit_bytes(units: DocumentUnits) -> bytes:

@@ -118,6 +118,22 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _write_new(path: Path, data: bytes) -> None:
+    """Write ``data`` as the file ``path`` with a bare open, write and close.
+
+    A document's text goes to a file of its own: a corpus of survey answers writes
+    hundreds of thousands of small files, where ``Path.write_text`` (a text layer over
+    a buffered file) took twice as long per file.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
 def _stage_file(source: Path, target: Path) -> None:
     """Move a finished file into place with the surrounding transaction."""
     with atomic_path(target) as tmp:
@@ -226,7 +242,7 @@ class FolderWriter:
         if path.parent not in self._folders:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._folders.add(path.parent)
-        path.write_text(document.text, encoding="utf-8", newline="\n")
+        _write_new(path, document.text.encode("utf-8"))
         self.segments.add_bytes(document.id, rows.segments)
         if rows.segments:
             self._add_parquet(document.id, rows.segments)

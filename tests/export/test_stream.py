@@ -195,13 +195,18 @@ def test_spreadsheet_rows_travel_only_when_they_differ(text: str, own: bool) -> 
     assert rows.sheet.endswith(b"\r\n")
 
 
+@pytest.mark.parametrize("scan", ["regex", "numpy"])
 @pytest.mark.parametrize("seed", range(3))
-def test_quick_neutralise_test_never_skips_a_cell_that_needs_it(seed: int) -> None:
-    """_may_neutralise is False only when no cell of the rows starts with a formula character."""
+def test_quick_neutralise_test_never_skips_a_cell_that_needs_it(seed: int, scan: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """_may_neutralise is False only when no cell of the rows starts with a formula character,
+    whether it scans with a regex (a few rows) or with numpy (many)."""
     import random
 
+    from casecode.export import rows as rows_module
     from casecode.export.rows import _csv_bytes, _may_neutralise
     from casecode.export.safety import is_formula_like
+
+    monkeypatch.setattr(rows_module, "_SCAN_BYTES", 1 << 30 if scan == "regex" else 0)
 
     rng = random.Random(seed)
     alphabet = ["a", "b", " ", ",", '"', "\n", "\r", "=", "+", "-", "@", "\t", "é"]
@@ -212,6 +217,42 @@ def test_quick_neutralise_test_never_skips_a_cell_that_needs_it(seed: int) -> No
             assert _may_neutralise(data), rows
     assert not _may_neutralise(_csv_bytes([["we merged", "a-b", "x=y, +z"]]))
     assert _may_neutralise(_csv_bytes([["we merged", "-so"]]))
+    assert _may_neutralise(_csv_bytes([["x", "=a, b"]]))  # written quoted: "=a, b"
+    assert not _may_neutralise(_csv_bytes([['"=x"', "b"]]))  # the cell starts with a quote mark
+    assert not _may_neutralise(b"")
+
+
+def test_csv_field_is_what_the_csv_module_writes() -> None:
+    """units.csv's quoted fields (ids, unit names, speakers) match csv.writer's, plain or quoted."""
+    import random
+
+    from casecode.export.rows import _csv_bytes, _csv_field
+
+    rng = random.Random(3)
+    alphabet = ["a", "B", " ", ",", '"', "\n", "\r", "\t", "é", "'", ";", "=", "|"]
+    values = ["", "R1", "Chief Executive", "larkfield/interview 1", *("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))) for _ in range(3000))]
+    for value in values:
+        assert f"{_csv_field(value)},x\n".encode("utf-8") == _csv_bytes([[value, "x"]]), repr(value)
+    assert _csv_field('say "hi", then') == '"say ""hi"", then"'
+
+
+def test_quick_neutralise_scans_agree_on_any_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The regex scan (below _SCAN_BYTES) and the numpy scan give the same answer, short or long."""
+    import random
+
+    from casecode.export import rows as rows_module
+
+    rng = random.Random(7)
+    alphabet = [b"a", b" ", b",", b'"', b"\n", b"\r", b"=", b"+", b"-", b"@", b"\t"]
+    samples = [b"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(4000)]
+    samples += [b"a,b\n" * 5000 + tail for tail in (b"", b"=x", b'"@x', b"x,-1\n", b"\n\t")]  # past _SCAN_BYTES
+    answers = {}
+    for scan, limit in (("regex", 1 << 30), ("numpy", 0)):
+        monkeypatch.setattr(rows_module, "_SCAN_BYTES", limit)
+        answers[scan] = [rows_module._may_neutralise(data) for data in samples]
+    assert answers["regex"] == answers["numpy"]
+    assert any(answers["regex"]) and not all(answers["regex"])
+    assert answers["regex"][-5:] == [False, True, True, True, True]
 
 
 def test_parquet_written_as_rows_come_equals_the_one_made_at_the_end(tmp_path: Path) -> None:
