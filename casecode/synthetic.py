@@ -1,4 +1,4 @@
-"""Deterministic synthetic interview transcripts, for benchmarks and scale tests.
+"""Deterministic synthetic interview transcripts and survey answers, for benchmarks and scale tests.
 
 The people, organisations and words are invented. Sentences mix neutral talk with the
 kind of statements the example codebook codes (cuts, trust, mergers, savings, ...), so
@@ -105,4 +105,25 @@ def write_synthetic_corpus(folder: str | Path, *, words: int, documents: int | N
     return paths
 
 
-__all__ = ["synthetic_transcript", "write_synthetic_corpus"]
+def write_synthetic_survey(path: str | Path, *, answers: int, cases: int = 5, seed: int = 0) -> Path:
+    """Write ``answers`` open survey answers (one to three sentences each) as one CSV.
+
+    Columns ``respondent``, ``case``, ``region`` and ``answer``: read it with
+    ``--text-column answer --document-column respondent``, one document per answer.
+    The same seed writes the same bytes.
+    """
+    import csv
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["respondent", "case", "region", "answer"])
+        for index in range(answers):
+            answer = " ".join(_sentence(rng) for _ in range(rng.randint(1, 3)))
+            writer.writerow([f"r{index:07d}", f"case_{index % cases + 1}", rng.choice(NAMES), answer])
+    return path
+
+
+__all__ = ["synthetic_transcript", "write_synthetic_corpus", "write_synthetic_survey"]

@@ -14,7 +14,7 @@ from casecode.coding import backends
 from casecode.coding.backends import CoderSpec, DaskBackend, DocumentCoder, ProcessBackend, SerialBackend, batches, open_backend
 from casecode.errors import OptionError
 from casecode.load import load_corpus
-from casecode.synthetic import write_synthetic_corpus
+from casecode.synthetic import write_synthetic_corpus, write_synthetic_survey
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "transcripts_example"
@@ -72,6 +72,23 @@ def test_jobs_2_is_byte_identical_to_serial(corpus: str, start: str, generated: 
     start_as(monkeypatch, ProcessBackend, start)
     code_corpus([source], CODEBOOK, out=tmp_path / "out", xlsx=False, jobs=2, keep=False)
     assert_same_folder(serial_runs[corpus], tmp_path / "out")
+
+
+def test_survey_of_many_short_answers_jobs_2_is_byte_identical_to_serial(tmp_path: Path) -> None:
+    """One document per answer, more answers than a worker's batch holds (BATCH_DOCUMENTS)."""
+    from casecode.load import ReadOptions
+
+    survey = write_synthetic_survey(tmp_path / "survey" / "answers.csv", answers=600, seed=5)
+    assert survey.read_bytes() == write_synthetic_survey(tmp_path / "again.csv", answers=600, seed=5).read_bytes()
+    options = ReadOptions(text_column="answer", document_column="respondent")
+    serial = code_corpus([survey], CODEBOOK, out=tmp_path / "serial", xlsx=False, keep=False, options=options)
+    assert serial.summary is not None and serial.summary.documents == 600 > backends.BATCH_DOCUMENTS
+    assert serial.summary.codings > 100
+    assert len(list((tmp_path / "serial" / "texts").rglob("*.txt"))) == 600
+    cases = (tmp_path / "serial" / "cases.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[0] for line in cases[1:]] == [f"case_{n}" for n in range(1, 6)]
+    code_corpus([survey], CODEBOOK, out=tmp_path / "jobs", xlsx=False, keep=False, options=options, jobs=2)
+    assert_same_folder(tmp_path / "serial", tmp_path / "jobs")
 
 
 @pytest.fixture(scope="module")
