@@ -33,7 +33,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import pandas as pd
 
@@ -183,6 +183,32 @@ def replace_dir(target: Path, files: dict[str, str]) -> None:
     finally:
         if (staged is None or (staging, target) not in staged) and staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def check_results_target(out: str | Path, inputs: Sequence[str | Path] = ()) -> None:
+    """Refuse to write a results folder where it would replace files casecode did not write.
+
+    A results folder is written as a whole: its tables, ``cases.csv`` and ``texts/``
+    replace what is there. That is right for the folder of an earlier run (it has a
+    ``manifest.json``) or a new or empty one; a folder holding anything else (the
+    transcripts, a cases manifest, notes) would lose files to it, so it is refused
+    before anything is read. Hidden files (``.git``, ``.DS_Store``) do not count.
+    """
+    out = Path(out)
+    where = out.resolve()
+    for given in inputs:
+        if Path(given).resolve() == where:
+            raise ResultsError(f"--out {out}: the transcripts are in this folder", hint="write the results to a folder of their own, e.g. --out results")
+    if out.exists() and not out.is_dir():
+        raise ResultsError(f"--out {out}: a file, not a folder", hint="give a new folder, or the results folder of an earlier run")
+    if out.is_dir() and not (out / "manifest.json").is_file():
+        others = sorted(entry.name for entry in out.iterdir() if not entry.name.startswith("."))
+        if others:
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            raise ResultsError(
+                f"--out {out}: not a casecode results folder, and not empty ({shown}); writing would replace files in it",
+                hint="give a new or empty folder, or the results folder of an earlier run",
+            )
 
 
 def text_path(document_id: str) -> str:

@@ -20,7 +20,7 @@ from casecode.load import CaseFrom, Corpus, ReadOptions, scan_corpus
 from casecode.model import Coding, Document, Segment
 from casecode.nlp import PipelineInfo
 from casecode.versions import casecode_version
-from casecode.results import SEGMENT_COLUMNS, UNIT_COLUMNS, Results
+from casecode.results import SEGMENT_COLUMNS, UNIT_COLUMNS, Results, check_results_target
 
 if TYPE_CHECKING:
     from casecode.coding.backends import CoderSpec
@@ -207,6 +207,8 @@ def code_corpus(
     """
     if not keep and out is None:
         raise OptionError("keep=False needs out=FOLDER", hint="give the results folder to stream the run into")
+    if out is not None:
+        check_results_target(out, paths)
     auto, jobs = is_auto(jobs), resolve_jobs(jobs)
     book = codebook if isinstance(codebook, LoadedCodebook) else load_codebook(codebook)
     options = options or ReadOptions()

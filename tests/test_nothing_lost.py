@@ -124,3 +124,72 @@ def test_results_files_get_ordinary_permissions(example_run) -> None:
     for name in ("segments.csv", "matrix.csv", "casecode.xlsx", "manifest.json"):
         assert stat.S_IMODE((out / name).stat().st_mode) == 0o666 & ~mask, name
     assert stat.S_IMODE((out / "texts").stat().st_mode) == 0o777 & ~mask
+
+
+# --- where a results folder may go -------------------------------------------------
+
+
+def test_a_folder_that_is_not_a_results_folder_is_refused_and_left_as_it_was(mixed: Path, mini_codebook: Path, tmp_path: Path) -> None:
+    """A results folder replaces its cases.csv and texts/: a folder of the user's own would lose files."""
+    from casecode.errors import ResultsError
+
+    mine = tmp_path / "project"
+    (mine / "texts").mkdir(parents=True)
+    (mine / "texts" / "notes.txt").write_text("field notes\n", encoding="utf-8")
+    (mine / "cases.csv").write_text("document,case\n", encoding="utf-8")
+    before = sorted(p.relative_to(mine).as_posix() for p in mine.rglob("*"))
+    with pytest.raises(ResultsError, match=r"not a casecode results folder, and not empty \(cases.csv, texts\)"):
+        code_corpus([mixed], mini_codebook, out=mine, case_from="folder", keep_going=True)
+    assert sorted(p.relative_to(mine).as_posix() for p in mine.rglob("*")) == before
+    assert (mine / "cases.csv").read_text(encoding="utf-8") == "document,case\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".project")]  # no staging left
+
+
+def test_the_transcripts_folder_itself_is_refused(mixed: Path, mini_codebook: Path) -> None:
+    from casecode.errors import ResultsError
+
+    with pytest.raises(ResultsError, match="the transcripts are in this folder"):
+        code_corpus([mixed], mini_codebook, out=mixed / ".." / "in", case_from="folder", keep_going=True)
+
+
+def test_new_empty_hidden_only_and_earlier_results_folders_are_written(mixed: Path, mini_codebook: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    hidden = tmp_path / "hidden"
+    (hidden / ".git").mkdir(parents=True)
+    for out in (tmp_path / "new" / "results", empty, hidden):
+        code_corpus([mixed], mini_codebook, out=out, case_from="folder", keep_going=True)
+        assert (out / "manifest.json").is_file()
+    assert (hidden / ".git").is_dir()
+    (empty / "my notes.md").write_text("kept\n", encoding="utf-8")  # added to an earlier run's folder
+    code_corpus([mixed], mini_codebook, out=empty, case_from="folder", keep_going=True)
+    assert (empty / "my notes.md").read_text(encoding="utf-8") == "kept\n"
+
+
+def test_cli_refuses_a_foreign_or_file_target_in_one_line(mixed: Path, mini_codebook: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "interview.txt").write_text("R1: hi\n", encoding="utf-8")
+    (tmp_path / "a_file").write_text("x\n", encoding="utf-8")
+    for target, said in ((tmp_path / "data", "not a casecode results folder"), (tmp_path / "a_file", "a file, not a folder")):
+        result = runner.invoke(app, ["code", str(mixed), "--codebook", str(mini_codebook), "--out", str(target), "--case-from", "folder", "--keep-going"])
+        assert result.exit_code == 1
+        lines = result.stderr.strip().splitlines() if result.stderr_bytes is not None else result.output.strip().splitlines()
+        assert len(lines) == 1 and said in lines[0] and "Traceback" not in result.output
+    assert [p.name for p in (tmp_path / "data").iterdir()] == ["interview.txt"]
+
+
+def test_import_refuses_a_foreign_folder_too(shared_dir: Path, tmp_path: Path) -> None:
+    """REFI-QDA import writes a results folder the same way."""
+    from casecode.errors import ResultsError
+    from casecode.exchange.qdpx import import_qdpx
+
+    project = shared_dir / "interop" / "nvivo_project.qdpx"
+    if not project.is_file():
+        pytest.skip(f"optional fixture {project} not present")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "cases.csv").write_text("keep\n", encoding="utf-8")
+    with pytest.raises(ResultsError, match="not a casecode results folder"):
+        import_qdpx(project, mine)
+    assert (mine / "cases.csv").read_text(encoding="utf-8") == "keep\n"

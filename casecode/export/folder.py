@@ -11,7 +11,7 @@ from casecode.analysis.matrix import build_matrix, flat
 from casecode.codebook.schema import Codebook
 from casecode.export.safety import write_spreadsheet_csv
 from casecode.export.xlsx import write_workbook
-from casecode.results import Results, atomic_path, replace_dir, text_path, transaction, write_bytes, write_csv, write_json
+from casecode.results import Results, atomic_path, check_results_target, replace_dir, text_path, transaction, write_bytes, write_csv, write_json
 from casecode.review.decisions import with_manual
 
 if TYPE_CHECKING:
@@ -71,6 +71,7 @@ def write_results_folder(results: Results, out: Path, *, codebook_bytes: bytes, 
     import passes False so that the table is exactly the imported one.
     """
     assert results.texts is not None, "write_results_folder needs the document texts"
+    check_results_target(out)
     results.folder = out
     if keep_manual:
         results.segments = with_manual(results.segments, out, results)  # manual codings survive a re-run
