@@ -43,7 +43,7 @@ def main() -> None:
         runs = {
             "survey": lambda: run("survey-serial", survey, options=options),
             "survey-jobs": lambda: run("survey-jobs", survey, options=options, jobs=args.workers),
-            "interviews": lambda: run("interviews", root / "interviews"),
+            "interviews": lambda: run("interviews-out", root / "interviews"),
         }
         times = interleaved(args.repeat, runs)
         best = {name: min(seconds) for name, seconds in times.items()}
