@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from casecode import code_corpus, read_results
-from casecode.agreement import CodedSpan, Source, agreement
+from casecode.intercoder import CodedSpan, Source, agreement
 
 ROOT = Path(__file__).resolve().parent.parent
 

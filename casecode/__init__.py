@@ -12,7 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from casecode.agreement import agreement, read_sources
+    from casecode.intercoder import agreement, read_sources
     from casecode.analysis.cooccur import cooccurrence, top_pairs
     from casecode.analysis.excerpts import excerpts
     from casecode.analysis.framework import framework_matrix
@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 # Names are imported on first use: ``import casecode.coding.backends`` (what every
 # worker process does) or the CLI's start-up then load only the modules they need.
 _LAZY = {
-    "agreement": "casecode.agreement",
-    "read_sources": "casecode.agreement",
+    "agreement": "casecode.intercoder",
+    "read_sources": "casecode.intercoder",
     "cooccurrence": "casecode.analysis.cooccur",
     "top_pairs": "casecode.analysis.cooccur",
     "excerpts": "casecode.analysis.excerpts",

@@ -11,7 +11,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from casecode.agreement.core import AGREE_UNITS, AgreementReport, agreement, load_sources, report_sheets
+from casecode.intercoder.core import AGREE_UNITS, AgreementReport, agreement, load_sources, report_sheets
 from casecode.cli.common import console, err_console, handle_errors
 from casecode.errors import OptionError
 from casecode.export.xlsx import write_workbook

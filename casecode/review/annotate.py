@@ -6,7 +6,7 @@ import difflib
 from dataclasses import replace
 from pathlib import Path
 
-from casecode.agreement.spans import code_lookup, resolve_code
+from casecode.intercoder.spans import code_lookup, resolve_code
 from casecode.errors import OptionError
 from casecode.results import Results, read_results, write_csv
 from casecode.review.decisions import ANNOTATION_COLUMNS, ANNOTATION_FILE, Annotation, _write_rows, read_annotations, with_manual

@@ -15,7 +15,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
-from casecode.agreement.spans import code_lookup, resolve_code
+from casecode.intercoder.spans import code_lookup, resolve_code
 from casecode.errors import OptionError
 from casecode.results import Results, read_results
 from casecode.review.annotate import annotate, remove_annotation

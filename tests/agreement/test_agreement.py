@@ -13,8 +13,8 @@ import pytest
 from sklearn.metrics import cohen_kappa_score, confusion_matrix, precision_recall_fscore_support
 from typer.testing import CliRunner
 
-from casecode.agreement import CodedSpan, Source, agreement
-from casecode.agreement.stats import cohen_kappa, krippendorff_alpha, observed_agreement
+from casecode.intercoder import CodedSpan, Source, agreement
+from casecode.intercoder.stats import cohen_kappa, krippendorff_alpha, observed_agreement
 from casecode.cli.app import app
 from casecode.codebook.load import load_codebook
 from casecode.errors import OptionError

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from casecode.agreement import CodingSourceError, match_codes, read_sources
-from casecode.agreement.spans import resolve_documents
+from casecode.intercoder import CodingSourceError, match_codes, read_sources
+from casecode.intercoder.spans import resolve_documents
 from casecode.codebook.load import load_codebook
 
 QDE = """<?xml version="1.0" encoding="UTF-8"?>
@@ -91,7 +91,7 @@ def test_results_folder_is_one_source(example_run, example_results):
 
 def test_match_codes_by_id_label_and_loose_spelling(mini_codebook):
     book = load_codebook(mini_codebook).model
-    from casecode.agreement import CodedSpan, Source
+    from casecode.intercoder import CodedSpan, Source
 
     spans = tuple(CodedSpan("d", 0, 1, name, "x") for name in ["trust", "Culture clash", "culture-clash", "MONEY", "loyalty", "loyalty"])
     (matched,) = match_codes([Source("x", "x", spans, frozenset({"d"}))], book)

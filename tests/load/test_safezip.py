@@ -154,7 +154,7 @@ def test_qdpx_zip_bomb_and_zip_slip_are_refused(tmp_path: Path) -> None:
 
 
 def test_agreement_qdpx_reader_refuses_zip_bombs(tmp_path: Path) -> None:
-    from casecode.agreement.qdpx import read_qdpx_spans
+    from casecode.intercoder.qdpx import read_qdpx_spans
 
     bomb = tmp_path / "bomb.qdpx"
     bomb.write_bytes(zip_bytes({"project.qde": b"<Project>" + b" " * (8 << 20) + b"</Project>"}))

@@ -15,7 +15,7 @@ from typing import Any
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
-from casecode.agreement.spans import CodedSpan, CodingSourceError, Source
+from casecode.intercoder.spans import CodedSpan, CodingSourceError, Source
 from casecode.load.normalise import normalise_text
 from casecode.load.safezip import check_zip, read_member
 

@@ -1,7 +1,7 @@
 """Agreement between coders: read human coding, align it on units, measure agreement."""
 
-from casecode.agreement.core import AGREE_UNITS, AgreementReport, agreement, load_sources, report_sheets
-from casecode.agreement.spans import CodedSpan, CodingSourceError, Source, match_codes, read_sources
+from casecode.intercoder.core import AGREE_UNITS, AgreementReport, agreement, load_sources, report_sheets
+from casecode.intercoder.spans import CodedSpan, CodingSourceError, Source, match_codes, read_sources
 
 __all__ = [
     "AGREE_UNITS",

@@ -19,8 +19,8 @@ from typing import Any, Literal, Sequence
 import numpy as np
 import pandas as pd
 
-from casecode.agreement.spans import Source, match_codes, read_sources, resolve_documents
-from casecode.agreement.stats import cohen_kappa, krippendorff_alpha, mean_pairwise_kappa, observed_agreement, precision_recall_f1, ratios
+from casecode.intercoder.spans import Source, match_codes, read_sources, resolve_documents
+from casecode.intercoder.stats import cohen_kappa, krippendorff_alpha, mean_pairwise_kappa, observed_agreement, precision_recall_f1, ratios
 from casecode.errors import OptionError
 from casecode.results import Results, read_results
 

@@ -166,7 +166,7 @@ def read_spans_results(folder: Path, *, reviewed_only: bool = False) -> list[Sou
 
 @reader(".qdpx", ".qde")
 def read_spans_qdpx(path: Path) -> list[Source]:
-    from casecode.agreement.qdpx import read_qdpx_spans
+    from casecode.intercoder.qdpx import read_qdpx_spans
 
     return read_qdpx_spans(path)
 
