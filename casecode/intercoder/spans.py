@@ -106,8 +106,9 @@ def _int(value: str, path: Path, line: int, column: str) -> int:
 def read_spans_csv(path: Path) -> list[Source]:
     """Columns ``document, start, end, code`` and optionally ``coder``.
 
-    One source per coder (the file's stem when there is no coder column). A row with a
-    document and coder but no code says that coder read the document and coded nothing.
+    One source per coder (the file's stem when there is no coder column). A coder read
+    the documents that coder has rows for; a row with a document and coder but no code
+    says that coder read the document and coded nothing.
     """
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     try:
@@ -123,14 +124,14 @@ def read_spans_csv(path: Path) -> list[Source]:
     if missing:
         raise CodingSourceError(f"{path}:1: missing column(s) {', '.join(missing)}", hint=f"the header must name {', '.join(CSV_COLUMNS)} (coder optional)")
     by_coder: dict[str, list[CodedSpan]] = {}
-    documents: set[str] = set()
+    documents: dict[str, set[str]] = {}  # per coder: only the documents with that coder's rows
     for line, raw in enumerate(rows, start=2):
         row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None and not isinstance(v, list)}  # extra cells beyond the header are ignored
         coder = row.get("coder") or path.stem
         document = row["document"]
         if not document:
             raise CodingSourceError(f"{path}:{line} (document): empty", hint="every row needs a document id as in the results folder's documents.csv")
-        documents.add(document)
+        documents.setdefault(coder, set()).add(document)
         spans = by_coder.setdefault(coder, [])
         if not (row["code"] or row["start"] or row["end"]):
             continue
@@ -140,8 +141,7 @@ def read_spans_csv(path: Path) -> list[Source]:
         if start < 0 or end <= start:
             raise CodingSourceError(f"{path}:{line}: span {start}-{end} is empty or negative", hint="start must be ≥ 0 and end greater than start (end exclusive)")
         spans.append(CodedSpan(document, start, end, row["code"], coder))
-    frozen = frozenset(documents)
-    return [Source(coder, str(path), tuple(spans), frozen) for coder, spans in sorted(by_coder.items())]
+    return [Source(coder, str(path), tuple(spans), frozenset(documents[coder])) for coder, spans in sorted(by_coder.items())]
 
 
 @reader("")
