@@ -81,6 +81,25 @@ def normalise_guid(value: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
+#: the attributes of a REFI-QDA file that hold a GUID or refer to one
+GUID_ATTRIBUTES = frozenset({"guid", "targetGUID", "creatingUser", "modifyingUser", "creatingUserGUID", "modifyingUserGUID"})
+
+
+def normalise_guids(root: Element) -> Element:
+    """Write every GUID of a parsed file as :func:`normalise_guid` does, in place.
+
+    The schema allows ``{ABCD...}`` as well as ``abcd...``, and some tools write the one
+    in definitions and the other in references; comparing them as written would lose
+    every coding whose reference is spelled differently. Values that are not GUIDs stay.
+    """
+    for element in root.iter():
+        for name in GUID_ATTRIBUTES.intersection(element.attrib):
+            value = normalise_guid(element.attrib[name])
+            if value is not None:
+                element.attrib[name] = value
+    return root
+
+
 def _guid_of(item: Code | Theme) -> str:
     kept = normalise_guid(item.guid)
     if kept:

@@ -22,8 +22,8 @@ zip bombs, and XML is parsed with defusedxml (``casecode.load.safezip``,
 from __future__ import annotations
 
 import bisect
-import datetime
 import dataclasses
+import datetime
 import hashlib
 import io
 import json
@@ -42,6 +42,7 @@ import yaml
 from casecode.codebook.load import LoadedCodebook, parse_codebook
 from casecode.codebook.schema import Codebook
 from casecode.errors import CasecodeError, CodebookError
+from casecode.exchange.qdc import normalise_guids
 from casecode.load.registry import DEFAULT_SPEAKER_PATTERN, detect_turns
 from casecode.load.safexml import parse_xml
 from casecode.load.safezip import open_zip, read_member
@@ -505,7 +506,7 @@ def read_qdpx(path: str | Path) -> Results:
     archive = open_zip(raw, where, kind="REFI-QDA project (.qdpx)")  # zip-slip / zip-bomb checks
     if "project.qde" not in archive.namelist():
         raise QdpxError(f"{where}: no project.qde inside", hint="a .qdpx project is a zip with project.qde and sources/")
-    root = parse_xml(read_member(archive, "project.qde", where), where, "project.qde")  # defusedxml: no DTDs or entities
+    root = normalise_guids(parse_xml(read_member(archive, "project.qde", where), where, "project.qde"))  # defusedxml: no DTDs or entities
     if root.tag != f"{Q}Project":
         raise QdpxError(f"{where}: project.qde's root is {root.tag!r}, not a REFI-QDA Project", hint=f"expected namespace {NS}")
 

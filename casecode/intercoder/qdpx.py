@@ -15,6 +15,7 @@ from typing import Any
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
+from casecode.exchange.qdc import normalise_guids
 from casecode.intercoder.spans import CodedSpan, CodingSourceError, Source
 from casecode.load.normalise import normalise_text
 from casecode.load.safezip import check_zip, read_member
@@ -60,7 +61,7 @@ def _source_texts(path: Path, paths: dict[str, str]) -> dict[str, str]:
 
 def _parse(path: Path) -> Any:
     try:
-        return ElementTree.fromstring(_project_xml(path))
+        return normalise_guids(ElementTree.fromstring(_project_xml(path)))
     except DefusedXmlException as exc:
         raise CodingSourceError(f"{path}: unsafe XML refused ({type(exc).__name__})", hint="export the project again") from None
     except ElementTree.ParseError as exc:

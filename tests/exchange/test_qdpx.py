@@ -300,3 +300,37 @@ def test_variable_types():
     assert _variable_type(["3", "40"]) == "Integer"
     assert _variable_type(["3.5", "4.0"]) == "Float"
     assert _variable_type(["3", "x"]) == "Text"
+
+
+def _braced(path: Path, target: Path, attributes: tuple[str, ...]) -> Path:
+    """The same project with the GUIDs of these attributes written as {UPPER CASE} (schema-valid)."""
+    import re
+
+    with zipfile.ZipFile(path) as archive:
+        members = {n: archive.read(n) for n in archive.namelist()}
+    xml = members["project.qde"].decode("utf-8")
+    for attribute in attributes:
+        xml = re.sub(rf'\b{attribute}="([0-9a-f-]{{36}})"', lambda m: f'{attribute}="{{{m.group(1).upper()}}}"', xml)
+    members["project.qde"] = xml.encode("utf-8")
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return target
+
+
+def test_guids_spelled_with_braces_and_capitals_are_the_same_guids(qdpx_file, example_results, tmp_path):
+    # Only the references are rewritten: definitions and references then differ in spelling.
+    edited = _braced(qdpx_file, tmp_path / "braces.qdpx", ("targetGUID", "creatingUser"))
+    with zipfile.ZipFile(edited) as archive:
+        xml = archive.read("project.qde").decode("utf-8")
+    assert 'targetGUID="{' in xml
+    results = read_qdpx(edited)
+    pd.testing.assert_frame_equal(results.segments, example_results.segments)
+    assert results.cases["case"].tolist() == example_results.cases["case"].tolist()
+    assert results.cases.drop(columns=["documents"], errors="ignore").equals(example_results.cases.drop(columns=["documents"], errors="ignore"))
+
+    from casecode.intercoder import read_sources
+
+    (source,) = read_sources(edited)
+    assert source.name == "casecode"
+    assert len(source.spans) == len(example_results.segments)
