@@ -69,7 +69,7 @@ def agree_command(
     unit: Annotated[str, typer.Option("--unit", help=f"Unit of comparison: {', '.join(AGREE_UNITS)}.")] = "sentence",
     gold: Annotated[Optional[str], typer.Option("--gold", help="The source (coder name, or path of a one-coder file) taken as the reference for precision/recall/F1.")] = None,
     results_dir: Annotated[Optional[Path], typer.Option("--results", help="Results folder whose units, texts and codebook are used (default: the first results folder among SOURCES).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write CSV or XLSX here (by suffix); default: RESULTS/agreement_UNIT.csv and .xlsx.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write CSV or XLSX here (by suffix); default: RESULTS/agreement_UNIT.csv and .xlsx (agreement_UNIT_reviewed with --reviewed-only).")] = None,
     output_format: Annotated[str, typer.Option("--format", help="table (default) or json (printed to stdout).")] = "table",
     reviewed_only: Annotated[bool, typer.Option("--reviewed-only", help="Results folders count only codings accepted in review (recoded ones under their new code) and manual ones.")] = False,
 ) -> None:
@@ -90,7 +90,8 @@ def agree_command(
             raise OptionError("no results folder given", hint="pass --results FOLDER (its units, texts and codebook are what coders are compared on)")
         results_dir = folders[0]
     report = agreement(load_sources(sources, reviewed_only=reviewed_only), results_dir, unit=unit, gold=gold)  # type: ignore[arg-type]
-    targets = [out] if out else [results_dir / f"agreement_{unit}.csv", results_dir / f"agreement_{unit}.xlsx"]
+    stem = f"agreement_{unit}" + ("_reviewed" if reviewed_only else "")
+    targets = [out] if out else [results_dir / f"{stem}.csv", results_dir / f"{stem}.xlsx"]
     for target in targets:
         if target.suffix.lower() == ".xlsx":
             write_workbook(target, report_sheets(report))

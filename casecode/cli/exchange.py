@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -22,7 +22,7 @@ EXPORTERS: dict[str, Callable[[Results, Path], Path]] = {"qdpx": write_qdpx}
 def export_command(
     results_dir: ResultsDir,
     to: Annotated[str, typer.Option("--to", help=f"Format: {', '.join(EXPORTERS)}.")] = "qdpx",
-    out: Annotated[Path, typer.Option("--out", "-o", help="The file to write.")] = Path("study.qdpx"),
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="The file to write (default: study.qdpx, or study_reviewed.qdpx with --reviewed-only).", show_default=False)] = None,
     reviewed_only: ReviewedOnly = False,
 ) -> None:
     """Export a results folder for other tools (REFI-QDA .qdpx for NVivo, ATLAS.ti, MAXQDA, QualCoder).
@@ -32,6 +32,8 @@ def export_command(
     """
     if to not in EXPORTERS:
         raise OptionError(f"--to {to}: unknown format", hint=f"choose one of {', '.join(EXPORTERS)}")
+    if out is None:
+        out = Path("study_reviewed.qdpx" if reviewed_only else "study.qdpx")
     target = EXPORTERS[to](load_results(results_dir, reviewed_only), out)
     console.print(f"wrote {target}", style="dim")
 

@@ -53,3 +53,18 @@ def test_framework_and_cooccur_reviewed_only(results_copy):
     assert (results_copy / "cooccur_case_reviewed.csv").exists()
     md = (results_copy / "framework_case_reviewed.md").read_text(encoding="utf-8")
     assert md.count("**1**") == 2 and "**2**" not in md
+
+
+def test_reviewed_only_default_names_do_not_overwrite_the_full_outputs(results_copy, tmp_path, monkeypatch):
+    _review(results_copy)
+    monkeypatch.chdir(tmp_path)
+    for args in (["report", str(results_copy)], ["export", str(results_copy)], ["agree", str(results_copy), str(results_copy)]):
+        full = runner.invoke(app, args)
+        reviewed = runner.invoke(app, [*args, "--reviewed-only"])
+        assert full.exit_code == 0 and reviewed.exit_code == 0, full.output + reviewed.output
+    assert (tmp_path / "report.html").exists() and (tmp_path / "report_reviewed.html").exists()
+    assert "reviewed codings only" not in (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "reviewed codings only" in (tmp_path / "report_reviewed.html").read_text(encoding="utf-8")
+    assert (tmp_path / "study.qdpx").stat().st_size > (tmp_path / "study_reviewed.qdpx").stat().st_size
+    for name in ("agreement_sentence.csv", "agreement_sentence.xlsx", "agreement_sentence_reviewed.csv", "agreement_sentence_reviewed.xlsx"):
+        assert (results_copy / name).exists(), name
