@@ -13,9 +13,13 @@ from casecode.review.decisions import ANNOTATION_COLUMNS, ANNOTATION_FILE, Annot
 
 
 def refresh_tables(results: Results) -> Results:
-    """Merge annotations.csv into segments.csv and rewrite matrix.csv (and casecode.xlsx if present)."""
+    """Merge annotations.csv into segments.csv and rewrite what is made from it.
+
+    matrix.csv always; segments_for_spreadsheets.csv, segments.parquet and
+    casecode.xlsx where the folder has them.
+    """
     from casecode.analysis.matrix import build_matrix, flat
-    from casecode.export.folder import codebook_frame, matrix_sheets
+    from casecode.export.folder import codebook_frame, matrix_sheets, write_parquet
     from casecode.export.xlsx import write_workbook
 
     folder = results.folder
@@ -25,6 +29,8 @@ def refresh_tables(results: Results) -> Results:
         from casecode.export.safety import write_spreadsheet_csv
 
         write_spreadsheet_csv(folder / "segments_for_spreadsheets.csv", results.segments)
+    if (folder / "segments.parquet").exists():
+        write_parquet(folder / "segments.parquet", results.segments)
     write_csv(folder / "matrix.csv", flat(build_matrix(results, measure="segments")))
     if (folder / "casecode.xlsx").exists():
         sheets = matrix_sheets(results)

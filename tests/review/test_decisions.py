@@ -65,7 +65,10 @@ def test_bad_decision_row_is_reported_with_line(results_copy):
 
 
 def test_annotate_appears_in_segments_and_matrix(results_copy):
+    import pyarrow.parquet as pq
+
     before = read_results(results_copy)
+    schema = pq.read_schema(results_copy / "segments.parquet")
     doc = before.documents["document"].iloc[0]
     units = before.units[(before.units["document"] == doc) & (before.units["unit"] == "sentence")]
     unit = units.iloc[len(units) // 2]
@@ -83,6 +86,11 @@ def test_annotate_appears_in_segments_and_matrix(results_copy):
     assert "distrust" in pd.read_csv(results_copy / "matrix.csv").set_index("code").index
     assert review_status(after).manual == 1
     assert len(reviewed_only(after).segments) == 1  # manual codings count as reviewed
+    # segments.parquet says what segments.csv says, with the same column types
+    parquet = pd.read_parquet(results_copy / "segments.parquet")
+    assert len(parquet) == len(after.segments) and (parquet["origin"] == "manual").sum() == 1
+    pd.testing.assert_frame_equal(parquet.reset_index(drop=True), after.segments.reset_index(drop=True), check_dtype=False)
+    assert pq.read_schema(results_copy / "segments.parquet").types == schema.types
 
 
 @pytest.mark.parametrize(
