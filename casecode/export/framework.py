@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 from casecode.analysis.framework import FrameworkCell, FrameworkMatrix
+from casecode.export.safety import is_formula_like
 from casecode.export.xlsx import FIXED_DATE
 from casecode.results import atomic_path, write_text
 
@@ -33,17 +35,28 @@ def write_framework_xlsx(matrix: FrameworkMatrix, target: str | Path) -> Path:
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
         book.set_properties({"title": "casecode framework matrix", "author": "casecode", "created": FIXED_DATE})
         wrap = book.add_format({"text_wrap": True, "valign": "top", "border": 1, "border_color": "#d0d0d0"})
-        head = book.add_format({"bold": True, "bg_color": "#e8eef5", "border": 1, "text_wrap": True, "valign": "top"})
-        theme_head = book.add_format({"bold": True, "bg_color": "#c9d7e8", "border": 1, "align": "center", "valign": "vcenter"})
-        row_head = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#f3f3f3", "border": 1})
         bold = book.add_format({"bold": True})
         count_only = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "border": 1, "border_color": "#d0d0d0"})
         tag = book.add_format({"italic": True, "font_color": "#666666"})
+        styles = {
+            "head": {"bold": True, "bg_color": "#e8eef5", "border": 1, "text_wrap": True, "valign": "top"},
+            "theme_head": {"bold": True, "bg_color": "#c9d7e8", "border": 1, "align": "center", "valign": "vcenter"},
+            "row_head": {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#f3f3f3", "border": 1},
+        }
+        formats: dict[tuple[str, bool], Any] = {}
+
+        def style(name: str, text: str) -> Any:
+            """The named header format; quote-prefixed for labels a spreadsheet could read as a formula."""
+            key = (name, is_formula_like(text))
+            if key not in formats:
+                formats[key] = book.add_format({**styles[name], "quote_prefix": key[1]})
+            return formats[key]
+
         sheet = book.add_worksheet("framework")
         sheet.set_column(0, 0, ROW_LABEL_WIDTH)
         sheet.set_column(1, max(1, len(matrix.codes)), CODE_WIDTH)
-        sheet.write_string(0, 0, "theme", theme_head)
-        sheet.write_string(1, 0, matrix.by, head)
+        sheet.write_string(0, 0, "theme", style("theme_head", "theme"))
+        sheet.write_string(1, 0, matrix.by, style("head", matrix.by))
         column = 1
         while column <= len(matrix.codes):
             theme = matrix.codes[column - 1][0]
@@ -52,16 +65,16 @@ def write_framework_xlsx(matrix: FrameworkMatrix, target: str | Path) -> Path:
                 last += 1
             label = matrix.theme_labels.get(theme, theme)
             if last > column:
-                sheet.merge_range(0, column, 0, last, label, theme_head)
+                sheet.merge_range(0, column, 0, last, label, style("theme_head", label))
             else:
-                sheet.write_string(0, column, label, theme_head)
+                sheet.write_string(0, column, label, style("theme_head", label))
             column = last + 1
         for col, (_, code, label) in enumerate(matrix.codes, start=1):
-            sheet.write_string(1, col, f"{label}\n({code})", head)
+            sheet.write_string(1, col, f"{label}\n({code})", style("head", label))
         sheet.set_row(1, LINE_HEIGHT * 2.2)
         for r, row in enumerate(matrix.rows, start=2):
             label = matrix.row_labels.get(row, row)
-            sheet.write_string(r, 0, label, row_head)
+            sheet.write_string(r, 0, label, style("row_head", label))
             lines = _lines(label, ROW_LABEL_WIDTH)
             for col, (_, code, _) in enumerate(matrix.codes, start=1):
                 cell = matrix.cells[(row, code)]

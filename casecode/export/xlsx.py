@@ -43,6 +43,7 @@ class Workbook:
         self.wrap = self.book.add_format({"text_wrap": True, "valign": "top"})
         self.group = self.book.add_format({"bold": True, "bg_color": "#f3f3f3"})
         self.percent = self.book.add_format({"num_format": "0.0"})
+        self.header_quoted = self.book.add_format({"bold": True, "bg_color": "#e8eef5", "border": 1, "text_wrap": True, "valign": "top", "quote_prefix": True})
         self.quoted = self.book.add_format({"quote_prefix": True})
         self.wrap_quoted = self.book.add_format({"text_wrap": True, "valign": "top", "quote_prefix": True})
 
@@ -51,7 +52,8 @@ class Workbook:
         sheet = self.book.add_worksheet(name[:31])
         columns = list(frame.columns)
         for col, header in enumerate(columns):
-            sheet.write_string(0, col, str(header), self.header)  # headers are casecode's or the codebook's ids
+            # headers are casecode's names, the codebook's ids, or a coder's or case's name
+            sheet.write_string(0, col, str(header), self.header_quoted if is_formula_like(str(header)) else self.header)
         for row, values in enumerate(frame.itertuples(index=False, name=None), start=1):
             for col, value in enumerate(values):
                 fmt = self.wrap if columns[col] in wrap else (number_format if heat and columns[col] in heat else None)

@@ -90,3 +90,39 @@ def test_annotate_keeps_the_spreadsheet_csv_in_step(results_copy: Path) -> None:
     spreadsheet = pd.read_csv(results_copy / "segments_for_spreadsheets.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert len(spreadsheet) == len(segments)
     assert (spreadsheet["origin"] == "manual").sum() == (segments["origin"] == "manual").sum() >= 1
+
+
+def _unquoted_formula_cells(path: Path) -> list[str]:
+    """Every text cell of a workbook that a spreadsheet could read as a formula yet lacks the quote prefix."""
+    import openpyxl
+
+    found = []
+    for sheet in openpyxl.load_workbook(path):
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and is_formula_like(cell.value) and not cell.quotePrefix:
+                    found.append(f"{sheet.title}!{cell.coordinate}")
+    return found
+
+
+def test_headers_and_labels_that_look_like_formulas_are_quoted_too(tmp_path: Path, mini_codebook: Path) -> None:
+    from casecode.analysis.framework import framework_matrix
+    from casecode.export.framework import write_framework_xlsx
+    from casecode.export.xlsx import write_workbook
+
+    # codebook labels and case names become framework headers; coder names become columns
+    text = mini_codebook.read_text(encoding="utf-8")
+    hostile = tmp_path / "hostile.yaml"
+    hostile.write_text(text.replace("label: Trust", 'label: "=SUM(1,2)"').replace("label: Culture\n", "label: '+Culture'\n"), encoding="utf-8")
+    folder = tmp_path / "in" / "@case"
+    folder.mkdir(parents=True)
+    (folder / "t.txt").write_text("R1: We trusted the other board.\n\nR2: The merger saved money.\n", encoding="utf-8")
+    code_corpus([tmp_path / "in"], hostile, out=tmp_path / "out", case_from="folder")
+    matrix = framework_matrix(read_results(tmp_path / "out"))
+    assert is_formula_like(matrix.theme_labels["trust"]) and any(is_formula_like(r) for r in matrix.rows)
+    target = write_framework_xlsx(matrix, tmp_path / "framework.xlsx")
+    assert _unquoted_formula_cells(target) == []
+
+    frame = pd.DataFrame({"=cmd|x": [1], "@coder": ["-fine"]})
+    write_workbook(tmp_path / "table.xlsx", [("confusion", frame, {})])
+    assert _unquoted_formula_cells(tmp_path / "table.xlsx") == []
