@@ -169,10 +169,40 @@ def _selection_description(row: Any) -> str:
     return f"{head}\n{ROW_MARK} {json.dumps(data, ensure_ascii=False, sort_keys=True)}"
 
 
+def _people_and_memos(results: Results) -> tuple[dict[tuple[str, int, int, str], str], dict[tuple[str, int, int, str], list[str]]]:
+    """Who coded each manual coding, and the memos on codings (manual ones, review decisions).
+
+    Keys are ``(document, start, end, code)``; a recoded coding's review memo is under
+    its new code too, as ``--reviewed-only`` shows it.
+    """
+    from casecode.review.decisions import read_annotations, read_decisions
+
+    coders: dict[tuple[str, int, int, str], str] = {}
+    memos: dict[tuple[str, int, int, str], list[str]] = {}
+    if not results.folder.is_dir():
+        return coders, memos
+    for a in read_annotations(results.folder):
+        key = (a.document, a.start, a.end, a.code)
+        if a.coder:
+            coders[key] = a.coder
+        if a.memo:
+            memos.setdefault(key, []).append(a.memo)
+    for d in read_decisions(results.folder).values():
+        if d.memo:
+            for code in dict.fromkeys([d.code, d.new_code or d.code]):
+                memos.setdefault((d.document, d.start, d.end, code), []).append(d.memo)
+    return coders, memos
+
+
 def project_xml(results: Results, *, source_paths: dict[str, str]) -> bytes:
-    """The ``project.qde`` document for a results folder (UTF-8 bytes)."""
+    """The ``project.qde`` document for a results folder (UTF-8 bytes).
+
+    Manual codings carry their coder as the creating ``User``; memos (of manual codings
+    and of review decisions) become ``Note`` elements referred to by the selection.
+    """
     book = results.codebook.model
     user = guid("user", "casecode")
+    coders, memos = _people_and_memos(results)
     root = ET.Element("Project", {
         "xmlns": NS,
         "xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance",
@@ -182,7 +212,12 @@ def project_xml(results: Results, *, source_paths: dict[str, str]) -> bytes:
         "creatingUserGUID": user,
         "modifyingUserGUID": user,
     })
-    _sub(_sub(root, "Users"), "User", {"guid": user, "name": "casecode", "id": "casecode"})
+    users = _sub(root, "Users")
+    _sub(users, "User", {"guid": user, "name": "casecode", "id": "casecode"})
+    people = {name: guid("user", f"coder:{name}") for name in sorted(set(coders.values()))}
+    for name, person in people.items():
+        _sub(users, "User", {"guid": person, "name": name})
+    notes: list[tuple[str, str, str, str]] = []  # (guid, name, creating user, text)
     _codebook_element(root, book)
 
     cases, documents = results.cases, results.documents
@@ -223,18 +258,28 @@ def project_xml(results: Results, *, source_paths: dict[str, str]) -> bytes:
         })
         for row in by_document.get(doc, []):
             key = f"{doc}:{row.start}:{row.end}:{row.code}" + ("" if row.origin == "auto" else f":{row.origin}")
+            span = (doc, int(row.start), int(row.end), row.code)
+            who = people.get(coders.get(span, ""), user) if row.origin == "manual" else user
             selection = _sub(source, "PlainTextSelection", {
                 "guid": guid("selection", key), "name": row.code,
-                "startPosition": str(int(row.start)), "endPosition": str(int(row.end)), "creatingUser": user,
+                "startPosition": str(int(row.start)), "endPosition": str(int(row.end)), "creatingUser": who,
             })
             _sub(selection, "Description", text=_selection_description(row))
-            coding = _sub(selection, "Coding", {"guid": guid("coding", key), "creatingUser": user})
+            coding = _sub(selection, "Coding", {"guid": guid("coding", key), "creatingUser": who})
             _sub(coding, "CodeRef", {"targetGUID": guid("code", row.code)})
+            for i, memo in enumerate(memos.get(span, [])):
+                note = guid("note", f"{key}:{i}")
+                _sub(selection, "NoteRef", {"targetGUID": note})
+                notes.append((note, f"memo: {row.code} in {doc}", who, memo))
         for name in doc_attrs:
             value = str(record.get(name, ""))
             if value != "":
                 _variable_value(source, name, types[name], value)
 
+    if notes:
+        notes_element = _sub(root, "Notes")
+        for note, name, who, memo in notes:
+            _sub(_sub(notes_element, "Note", {"guid": note, "name": name, "creatingUser": who}), "PlainTextContent", text=memo)
     _sub(root, "Description", text=CODEBOOK_MARK + results.codebook.text)
     ET.indent(root, space=" ")
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode").encode("utf-8") + b"\n"
@@ -511,6 +556,9 @@ def read_qdpx(path: str | Path) -> Results:
         raise QdpxError(f"{where}: project.qde's root is {root.tag!r}, not a REFI-QDA Project", hint=f"expected namespace {NS}")
 
     warnings: list[str] = []
+    notes = root.findall(f"{Q}Notes/{Q}Note")
+    if notes:
+        warnings.append(f"{len(notes)} note(s) (memos) left out: imported codings have no memo column; the notes stay in {path.name}")
     project_name = root.get("name", "") or path.stem
     codes_element = root.find(f"{Q}CodeBook/{Q}Codes")
     nodes = _code_nodes(codes_element if codes_element is not None else ET.Element("Codes"))

@@ -334,3 +334,37 @@ def test_guids_spelled_with_braces_and_capitals_are_the_same_guids(qdpx_file, ex
     (source,) = read_sources(edited)
     assert source.name == "casecode"
     assert len(source.spans) == len(example_results.segments)
+
+
+def test_manual_codings_keep_their_coder_and_memos_become_notes(results_copy, tmp_path):
+    from lxml import etree
+
+    from casecode.review import annotate
+    from casecode.review.decisions import Decision, write_decisions
+
+    results = read_results(results_copy)
+    doc = results.documents["document"].iloc[0]
+    annotate(results_copy, doc, 0, 40, results.codebook.model.codes()[0].id, coder="Ines Vidal", memo="opening remark, <not> a theme & more")
+    first = results.segments.iloc[0]
+    write_decisions(results_copy, [Decision(first["document"], int(first["start"]), int(first["end"]), first["code"], "accept", memo="clear case")])
+    target = write_qdpx(read_results(results_copy), tmp_path / "memos.qdpx")
+    root, _ = _project(target)
+    users = {u.get("guid"): u.get("name") for u in root.iter(f"{Q}User")}
+    assert sorted(users.values()) == ["Ines Vidal", "casecode"]
+    notes = {n.get("guid"): n.findtext(f"{Q}PlainTextContent") for n in root.iter(f"{Q}Note")}
+    assert sorted(notes.values()) == ["clear case", "opening remark, <not> a theme & more"]
+    manual = [s for s in root.iter(f"{Q}PlainTextSelection") if s.get("startPosition") == "0" and s.get("endPosition") == "40"]
+    (selection,) = [s for s in manual if users[s.get("creatingUser")] == "Ines Vidal"]
+    assert users[selection.find(f"{Q}Coding").get("creatingUser")] == "Ines Vidal"
+    assert notes[selection.find(f"{Q}NoteRef").get("targetGUID")].startswith("opening remark")
+    import os
+
+    shared = Path(os.environ.get("CASECODE_SHARED") or Path(__file__).resolve().parents[3] / "shared")
+    xsd = shared / "refi-qda" / "Project.xsd"
+    if xsd.exists():  # the schema is an optional fixture; the checks above run without it
+        schema = etree.XMLSchema(etree.parse(str(xsd)))
+        with zipfile.ZipFile(target) as archive:
+            assert schema.validate(etree.fromstring(archive.read("project.qde"))), schema.error_log
+    # importing says what it leaves out
+    back = read_qdpx(target)
+    assert any("2 note(s)" in w for w in back.manifest["imported"]["warnings"])
