@@ -67,11 +67,22 @@ def for_corpus(cores: int, sizes: Iterable[int], *, piece: int) -> int:
     return max(1, min(cores, math.ceil(sum(sizes) / piece)))
 
 
+#: workers per core of the machine that ``--jobs`` may ask for: more only fills memory
+#: (each worker holds a pipeline) without coding any faster
+MAX_JOBS_PER_CORE = 4
+
+
+def max_jobs() -> int:
+    """The most worker processes ``--jobs`` may ask for on this machine."""
+    return MAX_JOBS_PER_CORE * (os.cpu_count() or 1)
+
+
 def resolve_jobs(jobs: int | str) -> int:
     """The number of worker processes ``jobs`` asks for: a positive number, or ``"auto"``.
 
     Raises:
-        OptionError: zero, a negative number, or a word other than ``auto``.
+        OptionError: zero, a negative number, a word other than ``auto``, or more than
+            :func:`max_jobs` (each worker holds its own pipeline in memory).
 
     Example:
         >>> resolve_jobs("4"), resolve_jobs(2)
@@ -88,7 +99,12 @@ def resolve_jobs(jobs: int | str) -> int:
         jobs = int(text)
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise OptionError(f"--jobs {jobs}: must be 1 or more", hint="use --jobs 1 to run in this process, a number of worker processes, or --jobs auto for one per core")
+    if jobs > max_jobs():
+        raise OptionError(
+            f"--jobs {jobs}: more than {max_jobs()} worker processes ({MAX_JOBS_PER_CORE} per core on this machine)",
+            hint="each worker holds its own pipeline in memory; use --jobs auto for one per core, or --dask ADDRESS to code on more machines",
+        )
     return jobs
 
 
-__all__ = ["AUTO", "for_corpus", "is_auto", "resolve_jobs", "usable_cpus"]
+__all__ = ["AUTO", "MAX_JOBS_PER_CORE", "for_corpus", "is_auto", "max_jobs", "resolve_jobs", "usable_cpus"]

@@ -93,7 +93,7 @@ def test_bad_codebook_is_one_line_per_problem_no_traceback(tmp_path: Path) -> No
     assert not (tmp_path / "o").exists(), "no half-written output"
 
 
-@pytest.mark.parametrize(("jobs", "message"), [("0", "--jobs 0: must be 1 or more"), ("many", "--jobs 'many': not a number of worker processes")])
+@pytest.mark.parametrize(("jobs", "message"), [("0", "--jobs 0: must be 1 or more"), ("many", "--jobs 'many': not a number of worker processes"), ("100000", "--jobs 100000: more than")])
 def test_bad_jobs_is_one_line_and_writes_nothing(jobs: str, message: str, tmp_path: Path) -> None:
     result = runner.invoke(app, ["code", str(ROOT / "transcripts_example"), "--codebook", str(ROOT / "codebooks" / "partnership.yaml"), "--out", str(tmp_path / "o"), "--jobs", jobs])
     assert result.exit_code == 1 and "Traceback" not in result.output

@@ -13,8 +13,17 @@ from casecode.errors import OptionError
 
 
 @pytest.mark.parametrize(("value", "expected"), [(1, 1), (4, 4), ("3", 3), (" 2 ", 2), ("12", 12)])
-def test_numbers_are_taken_as_they_are(value, expected: int) -> None:
+def test_numbers_are_taken_as_they_are(value, expected: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jobs_module.os, "cpu_count", lambda: 4)  # up to 16 workers
     assert resolve_jobs(value) == expected
+
+
+def test_more_than_four_workers_per_core_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jobs_module.os, "cpu_count", lambda: 2)
+    assert resolve_jobs(8) == 8
+    with pytest.raises(OptionError, match=r"--jobs 9: more than 8 worker processes \(4 per core") as raised:
+        resolve_jobs("9")
+    assert "auto" in str(raised.value.hint) and "--dask" in str(raised.value.hint)
 
 
 @pytest.mark.parametrize("value", ["auto", "AUTO", " Auto "])
