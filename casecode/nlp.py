@@ -36,6 +36,8 @@ TOKEN_ARRAY_ATTRS = ("IDX", "LENGTH", "LOWER", "IS_PUNCT", "SENT_START", "ORTH")
 #: the components of the blank pipeline: with only these, nothing changes the arrays
 #: after the sentencizer has kept them
 BLANK_COMPONENTS = frozenset({"casecode_sentencizer", "casecode_lookup_lemma"})
+#: the longest speaker turn (characters) the blank pipeline takes (spaCy's default: 1M)
+BLANK_MAX_LENGTH = 100_000_000
 
 
 class LowercaseLemma:
@@ -253,6 +255,10 @@ def build_pipeline(model: str | None = None, *, lemmas: bool = True, fresh: bool
 def _build_cached(model: str | None, lemmas: bool) -> Language:
     if model is None or model == BLANK:
         nlp = spacy.blank("en")
+        # spaCy's limit guards the memory of a parser and entity recogniser; the blank
+        # pipeline's needs grow with the text like the text itself, so a transcript
+        # without speaker labels (one long turn) is coded, not refused.
+        nlp.max_length = BLANK_MAX_LENGTH
         nlp.add_pipe("casecode_sentencizer")
         if lemmas:
             nlp.add_pipe("casecode_lookup_lemma")

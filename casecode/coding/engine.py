@@ -23,6 +23,7 @@ from casecode.coding.negation import is_negated_at
 from casecode.coding.segment import DocumentUnits, paragraphs, unit_spans
 from casecode.coding.tokens import TurnTokens
 from casecode.model import CODING_ORDER, Coding, Document, Turn
+from casecode.errors import PipelineError
 from casecode.nlp import BLANK_COMPONENTS, TOKEN_ARRAYS, missing_capability
 
 #: (turn, kind, anchor, start, end, negated); offsets relative to the turn. See Engine.derive.
@@ -120,8 +121,16 @@ class Engine:
         """
         waiting: deque[Document] = deque()
 
+        limit = self.nlp.max_length
+
         def turns() -> Iterator[str]:
             for document in documents:
+                longest = max((turn.end - turn.start for turn in document.turns), default=0)
+                if longest > limit:
+                    raise PipelineError(
+                        f"{document.source}: a speaker turn of {longest:,} characters is longer than the pipeline takes ({limit:,})",
+                        hint="split the transcript into speaker turns (Name: lines), or code it with the default pipeline (no --model)",
+                    )
                 waiting.append(document)
                 for turn in document.turns:
                     yield document.text[turn.start : turn.end]
