@@ -54,18 +54,33 @@ def rows_to_documents(path: Path, columns: list[str], rows: list[dict[str, str]]
     return documents
 
 
+#: the longest CSV cell read (characters): a whole transcript can sit in one cell
+CSV_FIELD_LIMIT = 1 << 30
+
+
 @reader(".csv", ".tsv")
 def read_csv(path: Path, data: bytes, options: ReadOptions) -> list[RawDocument]:
     """Read a CSV/TSV of utterances or responses."""
     text = decode(data, path, options.encoding)
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    # an interview answer in one cell can exceed the csv module's default 128 kB limit
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
+    rows = []
     try:
         table = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
         columns = [c.strip() for c in (table.fieldnames or [])]
         table.fieldnames = columns
-        rows = list(table)
+        for row in table:
+            if None in row:  # more cells than the header names: text would be lost
+                extra = len(row[None])  # type: ignore[index]
+                name = "a tab" if delimiter == "\t" else "a comma"
+                raise TranscriptError(
+                    f"{path}: line {table.line_num}: {extra} more cell(s) than the header's {len(columns)} columns",
+                    hint=f"put quotes around a cell that holds {name} (\"like{delimiter} this\"), or name the extra column in the header",
+                )
+            rows.append(row)
     except csv.Error as exc:
-        raise TranscriptError(f"{path}: line {table.line_num}: {exc}", hint="check the quoting of that row") from None
+        raise TranscriptError(f"{path}: line {table.line_num + 1}: {exc}", hint="check the quoting of that row") from None
     if not columns:
         raise TranscriptError(f"{path}: the table has no header row", hint="the first row must name the columns, e.g. speaker,text")
     return rows_to_documents(path, columns, rows, options)

@@ -238,3 +238,22 @@ def test_xlsx_missing_text_column_names_the_columns(case_dir: Path) -> None:
     path = make_xlsx(case_dir / "survey.xlsx", [["respondent", "answer"], [1, "yes"]])
     with pytest.raises(TranscriptError, match=r"survey.xlsx: no 'text' column \(columns: respondent, answer\)"):
         read_document(path)
+
+
+# --- CSV -------------------------------------------------------------------------------
+
+
+def test_csv_cell_longer_than_the_csv_modules_default_limit_is_read_whole(case_dir: Path) -> None:
+    answer = "we trusted them, " * 12_000  # about 200 kB in one quoted cell
+    (case_dir / "long.csv").write_text(f'speaker,text\nR1,"{answer}"\nR2,short\n', encoding="utf-8")
+    document = _one(case_dir / "long.csv")
+    assert len(answer) > 131_072
+    assert answer.strip() in document.text
+    assert [t.speaker for t in document.turns] == ["R1", "R2"]
+
+
+def test_csv_row_with_more_cells_than_the_header_is_an_error_not_lost_text(case_dir: Path) -> None:
+    (case_dir / "x.tsv").write_text("speaker\ttext\nR1\tfine\nR2\tWe trust them\tand they trust us\n", encoding="utf-8")
+    with pytest.raises(TranscriptError, match=r"x\.tsv: line 3: 1 more cell\(s\) than the header's 2 columns") as raised:
+        _one(case_dir / "x.tsv")
+    assert "a tab" in str(raised.value.hint)
