@@ -126,7 +126,13 @@ _DIR_MODE = 0o777 & ~_umask()
 
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``target``; move it into place only on success."""
+    """Yield a temporary path next to ``target``; move it into place only on success.
+
+    Raises:
+        ResultsError: ``target`` is a folder (before anything is written).
+    """
+    if target.is_dir():
+        raise ResultsError(f"{target}: is a folder, not a file", hint="give the name of a file to write, inside that folder or elsewhere")
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)

@@ -12,6 +12,7 @@ from casecode.cli.common import Encoding, Model, OutDir, console, err_console, h
 from casecode.cli.cache import CacheDir
 from casecode.coding import forkserver
 from casecode.coding.jobs import resolve_jobs
+from casecode.errors import OptionError
 from casecode.load import DEFAULT_SPEAKER_PATTERN, ReadOptions, discover
 
 #: Exit code of a --keep-going run that wrote results but could not read or code some files.
@@ -62,7 +63,7 @@ def code_command(
     from casecode.run import code_corpus  # here, not at the top: `casecode --help` starts without spaCy
 
     if case_from not in (None, "folder"):
-        raise typer.BadParameter("only 'folder' is supported", param_hint="--case-from")
+        raise OptionError(f"--case-from {case_from}: unknown source of cases", hint="use --case-from folder (each top folder is a case), or give cases with --cases FILE or a 'case' column or front matter")
     options = ReadOptions(encoding=encoding, speaker_pattern=speaker_pattern, text_column=text_column, speaker_column=speaker_column, document_column=document_column)
     found, _ = discover(transcripts, exclude=exclude or ())
     show = not quiet and err_console.is_terminal

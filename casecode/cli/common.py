@@ -41,11 +41,18 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(130) from None
         except typer.Exit:
             raise
+        except OSError as exc:  # an output path that is a folder, a full disk, no permission
+            if STATE["verbose"]:
+                traceback.print_exc(file=sys.stderr)
+            where = f"{exc.filename}: " if exc.filename else ""
+            hint = "give a file name there (e.g. FOLDER/report.html)" if isinstance(exc, IsADirectoryError) else "check the path, its permissions and the free space"
+            err_console.print(f"error: {where}{exc.strerror or type(exc).__name__} — {hint}", markup=False, soft_wrap=True)
+            raise typer.Exit(1) from None
         except Exception as exc:  # a bug: say so without quoting data
             if STATE["verbose"]:
                 traceback.print_exc(file=sys.stderr)
             else:
-                err_console.print(f"internal error: {type(exc).__name__} — re-run with --verbose for the traceback and please report it", markup=False)
+                err_console.print(f"internal error: {type(exc).__name__} — re-run with --verbose for the traceback and please report it", markup=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]

@@ -621,6 +621,8 @@ class DaskBackend(_StartsInBackground):
                 client = distributed.Client(str(address), timeout=timeout)
             except (OSError, TimeoutError) as exc:
                 raise OptionError(f"--dask {address}: cannot reach the scheduler ({type(exc).__name__})", hint="check the address (tcp://HOST:8786) and that the scheduler runs, or use --dask local") from None
+            except ValueError:  # no port, an unknown protocol
+                raise OptionError(f"--dask {address}: not a scheduler address", hint="give tcp://HOST:PORT (a scheduler listens on 8786 by default), or --dask local") from None
             self._owned = [client]
             self._connected(client, spec)
 

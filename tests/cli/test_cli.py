@@ -131,3 +131,39 @@ def test_every_command_has_help() -> None:
         assert command.callback is not None and (command.callback.__doc__ or "").strip(), command.name
         sub = runner.invoke(app, [command.name or command.callback.__name__, "--help"])
         assert sub.exit_code == 0 and "Example" in sub.output, command.name
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--case-from", "folders"], "--case-from folders: unknown source of cases — use --case-from folder"),
+        (["--dask", "nowhere"], "--dask nowhere: not a scheduler address — give tcp://HOST:PORT"),
+    ],
+)
+def test_wrong_option_values_are_one_line_errors(option: list[str], message: str, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["code", str(ROOT / "transcripts_example"), "--codebook", str(ROOT / "codebooks" / "partnership.yaml"), "--out", str(tmp_path / "o"), *option])
+    assert result.exit_code == 1, result.output
+    assert message in result.output and "internal error" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["report", "{results}", "-o", "{folder}"],
+        ["matrix", "{results}", "--out", "{folder}"],
+        ["export", "{results}", "-o", "{folder}"],
+        ["agree", "{results}", "{results}", "-o", "{folder}"],
+        ["codebook", "render", str(ROOT / "codebooks" / "partnership.yaml"), "--format", "html", "-o", "{folder}"],
+        ["codebook", "export", str(ROOT / "codebooks" / "partnership.yaml"), "--to", "qdc", "-o", "{folder}"],
+    ],
+    ids=lambda c: " ".join(c[:2]),
+)
+def test_an_output_file_that_is_a_folder_is_a_one_line_error(command: list[str], example_run, tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    args = [a.format(results=example_run[1], folder=folder) for a in command]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert f"{folder}: is a folder, not a file" in result.output and "internal error" not in result.output
+    assert list(folder.iterdir()) == [] and [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []
