@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from casecode.cli.common import ResultsDir, console, handle_errors
+from casecode.errors import OptionError
 from casecode.results import read_results
 from casecode.review.annotate import annotate
 from casecode.review.decisions import review_status
@@ -34,6 +36,13 @@ def review_command(
     if status:
         console.print(review_status(read_results(results_dir)).summary())
         return
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # a full-screen app would wait for keys that never come, and draw segment text
+        # into a file or pipe
+        raise OptionError(
+            "casecode review needs an interactive terminal (input or output is redirected)",
+            hint="run it in a terminal; 'casecode review DIR --status' prints progress, and casecode.review.save_decision records decisions from Python",
+        )
     from casecode.review.app import ReviewApp
 
     app = ReviewApp(results_dir, code=code, case=case, rule=rule)

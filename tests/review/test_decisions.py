@@ -120,6 +120,14 @@ def test_annotate_cli(results_copy):
     assert status.exit_code == 0 and "1 manual" in status.stdout
 
 
+def test_review_without_a_terminal_is_a_one_line_error(results_copy):
+    # CliRunner's input and output are not terminals, as under a pipe, cron or CI
+    result = CliRunner().invoke(app, ["review", str(results_copy)], input="a\n")
+    assert result.exit_code == 1
+    assert result.stderr.strip().startswith("error: casecode review needs an interactive terminal") and "--status" in result.stderr
+    assert result.stdout == "" and not (results_copy / "reviews.csv").exists()
+
+
 def test_rerun_of_code_keeps_decisions_and_manual_codings(tmp_path, mini_codebook):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
