@@ -22,7 +22,7 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
             break
     else:
         raise TranscriptError(f"{path}:1: front matter opened with '---' is never closed", hint="end it with a line '---'")
-    metadata, _lines, problems = load_with_lines(header, str(path)) if header.strip() else ({}, {}, [])
+    metadata, lines_of, problems = load_with_lines(header, str(path)) if header.strip() else ({}, {}, [])
     if problems:
         problem = problems[0]
         line = (problem.line or 0) + 1  # the header starts on the file's second line
@@ -31,6 +31,13 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
         metadata = {}
     if not isinstance(metadata, dict):
         raise TranscriptError(f"{path}:2: front matter must be 'key: value' lines", hint="e.g. 'case: housing_mergers_england'")
+    for key, value in metadata.items():
+        if isinstance(value, (list, dict)):
+            # an attribute is one value per document (a case, a role, a date): a list or a
+            # mapping would end up as its Python spelling in every table
+            line = lines_of.get((key,), 0) + 1
+            kind = "a list" if isinstance(value, list) else "a mapping"
+            raise TranscriptError(f"{path}:{line}: front matter '{key}' is {kind}, not one value", hint="give one value per key, e.g. 'role: chief executive' (a document belongs to one case)")
     return {str(k): v for k, v in metadata.items()}, body
 
 
