@@ -144,8 +144,19 @@ def _rule_locations(book: LoadedCodebook) -> dict[tuple[str, str], str]:
 
 
 def check_pipeline(book: LoadedCodebook, nlp: Language, pipeline_name: str) -> None:
-    """Fail before any work if a rule needs POS/TAG/DEP/... that the pipeline lacks."""
+    """Fail before any work if the pipeline is for another language, or a rule needs
+    POS/TAG/DEP/... that the pipeline lacks."""
     problems = []
+    language = (book.model.language or "en").split("-")[0].split("_")[0].lower()
+    if language != nlp.lang:
+        line = next((n for n, text in enumerate(book.text.splitlines(), start=1) if text.startswith("language:")), None)
+        problems.append(
+            Problem(
+                book.path, line, "language",
+                f"the codebook is for language '{book.model.language}', but the pipeline {pipeline_name} is for '{nlp.lang}' (its words, lemmas and negation cues would not fit)",
+                f"pass --model with an installed '{language}' spaCy pipeline, or set 'language: {nlp.lang}' if the transcripts are in that language",
+            )
+        )
     locations = _rule_locations(book)
     for code in book.model.codes():
         for rule in code.rules:
