@@ -106,6 +106,45 @@ def render_path(loc: tuple[Any, ...], data: Any) -> str:
     return " > ".join(parts)
 
 
+#: the validation errors a codebook author meets most, as what was expected and the fix
+_TYPE_HINTS: dict[str, tuple[str | None, str]] = {
+    "string_type": ("text", "quote the value if YAML reads it as something else ('2024', 'yes', '1.0')"),
+    "list_type": ("a list", "write [a, b] or one '- item' line per entry, even for one item"),
+    "dict_type": ("a mapping", "write 'key: value' lines indented under the key"),
+    "model_type": ("a mapping", "write 'key: value' lines indented under the key"),
+    "model_attributes_type": ("a mapping", "write 'key: value' lines indented under the key"),
+    "int_type": ("a whole number", "e.g. 3, without quotes"),
+    "int_parsing": ("a whole number", "e.g. 3, without quotes"),
+    "int_from_float": ("a whole number", "e.g. 3, without a decimal part"),
+    "float_type": ("a number", "e.g. 0.5, without quotes"),
+    "float_parsing": ("a number", "e.g. 0.5, without quotes"),
+    "bool_type": ("true or false", "write true or false, without quotes"),
+    "bool_parsing": ("true or false", "write true or false, without quotes"),
+    "too_short": (None, "give at least one entry, or leave the key out"),
+    "too_long": (None, "give fewer entries"),
+    "greater_than_equal": (None, "give a larger value"),
+    "greater_than": (None, "give a larger value"),
+    "less_than_equal": (None, "give a smaller value"),
+}
+
+
+def _yaml_kind(value: Any) -> str:
+    """How a YAML author would name what they wrote (never the value: it may be long)."""
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "a date" if hasattr(value, "isoformat") else type(value).__name__
+
+
 def _pydantic_problems(error: ValidationError, data: Any, lines: dict, file: str) -> list[Problem]:
     problems = []
     for item in error.errors():
@@ -129,6 +168,11 @@ def _pydantic_problems(error: ValidationError, data: Any, lines: dict, file: str
             message = message.removeprefix("Value error, ")
         elif kind == "string_pattern_mismatch":
             message = "ids may contain letters, digits, '_', '-' and '.', and must start with a letter or digit"
+        elif kind in _TYPE_HINTS:
+            expected, hint = _TYPE_HINTS[kind]
+            message = f"expected {expected}, not {_yaml_kind(item.get('input'))}" if expected else message
+        elif kind == "literal_error":
+            hint = "use one of the values named, spelled as shown"
         problems.append(Problem(file, line_for(lines, loc), render_path(loc, data), message, hint))
     return problems
 
