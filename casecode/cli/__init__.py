@@ -8,6 +8,7 @@ meanwhile (:mod:`casecode.coding.forkserver`).
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Sequence
 
@@ -66,7 +67,15 @@ def workers_requested(argv: Sequence[str]) -> tuple[int, str | None] | None:
 
 
 def main() -> None:
-    """Run the ``casecode`` command (the console script, and ``python -m casecode``)."""
+    """Run the ``casecode`` command (the console script, and ``python -m casecode``).
+
+    Ctrl-C while the commands load is noted and acted on once they have loaded. Raised
+    inside an import, the interrupt could be lost (Python ignores an exception in an
+    import lock's clean-up) or make Python die by SIGINT after exiting (when it comes
+    while a compiled module runs code of its own), instead of exit code 130.
+    """
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
     try:
         wanted = workers_requested(sys.argv[1:])
         if wanted is not None:
@@ -74,9 +83,13 @@ def main() -> None:
 
             forkserver.start_for(jobs=wanted[0], dask=wanted[1])
         from casecode.cli.app import app
-    except KeyboardInterrupt:  # Ctrl-C while the commands load: nothing was read or written yet
+    except KeyboardInterrupt:  # raised before the handler above was in place
+        received.append(signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:  # nothing was read or written yet
         sys.stderr.write("interrupted\n")
-        raise SystemExit(130) from None
+        raise SystemExit(130)
     app()
 
 

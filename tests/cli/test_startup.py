@@ -177,6 +177,36 @@ def test_ctrl_c_while_the_commands_load_is_one_line(monkeypatch: pytest.MonkeyPa
     assert capsys.readouterr().err == "interrupted\n"
 
 
+def test_ctrl_c_signal_while_the_commands_load_waits_for_the_imports(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A SIGINT during the imports is not raised inside them (where Python could lose it)."""
+    import os
+    import signal
+    import types
+
+    from casecode import cli
+
+    loaded: list[str] = []
+
+    class Loading(types.ModuleType):
+        def __getattr__(self, name: str) -> object:
+            if name != "app":
+                raise AttributeError(name)
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C in the middle of an import
+            for _ in range(1000):  # the interpreter gets the chance to raise it here
+                pass
+            loaded.append(name)
+            return object()
+
+    monkeypatch.setitem(sys.modules, "casecode.cli.app", Loading("casecode.cli.app"))
+    monkeypatch.setattr(sys, "argv", ["casecode", "code", "t", "-c", "b.yaml"])
+    with pytest.raises(SystemExit) as done:
+        cli.main()
+    assert loaded == ["app"], "the import ran to its end"
+    assert done.value.code == 130
+    assert capsys.readouterr().err == "interrupted\n"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def test_ctrl_c_in_a_run_with_workers_prints_no_traceback(tmp_path) -> None:
     """Ctrl-C reaches the whole command: the fork server (importing spaCy) ignores it,
     the command says "interrupted" in one line and exits with 130."""
