@@ -66,6 +66,20 @@ def _print_error(exc: CasecodeError) -> None:
         err_console.print(f"error: {line}", markup=False, soft_wrap=True)
 
 
+#: control characters (C0 but tab and line break, DEL, C1) as visible escapes: transcript
+#: text printed to a terminal must not move the cursor, recolour it or set its title
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]}
+
+
+def printable(text: str) -> str:
+    r"""``text`` with control characters shown as ``\xNN`` (a terminal would obey them).
+
+    >>> printable("red \x1b[31m alert\x07")
+    'red \\x1b[31m alert\\x07'
+    """
+    return text.translate(_CONTROL)
+
+
 ResultsDir = Annotated[Path, typer.Argument(help="A results folder written by 'casecode code'.", show_default=False)]
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Folder to write the results into.")]
 Model = Annotated[str | None, typer.Option("--model", help="An installed spaCy pipeline to use instead of the blank English one (package name or path).")]

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from casecode.analysis.excerpts import excerpts
 from casecode.analysis.matrix import MEASURES, build_matrix, flat
-from casecode.cli.common import ResultsDir, console, err_console, handle_errors
+from casecode.cli.common import ResultsDir, console, err_console, handle_errors, printable
 from casecode.cli.heatmap import heatmap
 from casecode.errors import OptionError
 from casecode.export.matrix_xlsx import write_matrix_xlsx
@@ -111,15 +111,15 @@ def show_command(
         results = reviewed_only_results(results)
     shown = 0
     for ex in excerpts(results, code, case=case, context=context, limit=limit):
-        head = Text(f"{ex.document} · {ex.case} · {ex.speaker or 'no speaker'} · rule {ex.rule} · {ex.start}–{ex.end}", style="bold cyan")
+        head = Text(printable(f"{ex.document} · {ex.case} · {ex.speaker or 'no speaker'} · rule {ex.rule} · {ex.start}–{ex.end}"), style="bold cyan")
         if ex.negated:
             head.append("  [negated]", style="yellow")
-        body = Text("…" + " ".join(ex.before.split()[-12:]) + " ", style="dim")
+        body = Text("…" + printable(" ".join(ex.before.split()[-12:])) + " ", style="dim")
         local_start, local_end = ex.match_start - ex.start, ex.match_end - ex.start
-        body.append(ex.segment[:local_start])
-        body.append(ex.segment[local_start:local_end], style="bold black on yellow")
-        body.append(ex.segment[local_end:])
-        body.append(" " + " ".join(ex.after.split()[:12]) + "…", style="dim")
+        body.append(printable(ex.segment[:local_start]))
+        body.append(printable(ex.segment[local_start:local_end]), style="bold black on yellow")
+        body.append(printable(ex.segment[local_end:]))
+        body.append(" " + printable(" ".join(ex.after.split()[:12])) + "…", style="dim")
         console.print(head)
         console.print(body)
         console.print()

@@ -126,3 +126,19 @@ def test_headers_and_labels_that_look_like_formulas_are_quoted_too(tmp_path: Pat
     frame = pd.DataFrame({"=cmd|x": [1], "@coder": ["-fine"]})
     write_workbook(tmp_path / "table.xlsx", [("confusion", frame, {})])
     assert _unquoted_formula_cells(tmp_path / "table.xlsx") == []
+
+
+def test_show_prints_control_characters_as_escapes(tmp_path: Path, mini_codebook: Path) -> None:
+    from typer.testing import CliRunner
+
+    from casecode.cli.app import app
+
+    folder = tmp_path / "in" / "case_a"
+    folder.mkdir(parents=True)
+    (folder / "t.txt").write_text("R1: We trusted \x1b[31mthe board\x1b]0;title\x07 from the start.\n", encoding="utf-8")
+    code_corpus([tmp_path / "in"], mini_codebook, out=tmp_path / "out", case_from="folder")
+    assert "\x1b[31m" in read_results(tmp_path / "out").text("case_a/t"), "the text itself is kept exactly"
+    result = CliRunner().invoke(app, ["show", str(tmp_path / "out"), "trust"])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "\\x1b[31mthe board\\x1b]0;title\\x07" in result.stdout
