@@ -100,6 +100,20 @@ def make_docx(path: Path, paragraphs: Iterable[list[tuple[str, bool]]]) -> Path:
     return path
 
 
+def make_docx_xml(path: Path, body: str) -> Path:
+    """A .docx whose body holds ``body``, WordprocessingML with the ``w:`` prefix."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    sect = document.element.body[-1]  # w:sectPr stays last
+    for element in list(parse_xml(f"<w:body {nsdecls('w')}>{body}</w:body>")):
+        sect.addprevious(element)
+    document.save(str(path))
+    return path
+
+
 def make_xlsx(path: Path, rows: list[list[object]]) -> Path:
     """A workbook whose first sheet holds ``rows`` (the first is the header)."""
     import openpyxl
