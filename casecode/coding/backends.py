@@ -165,6 +165,7 @@ class DocumentCoder:
     def _code_cached(self, document: Document) -> Any:
         """Code with the match cache: parsed turns are read (or made) only for missing rules."""
         assert self.matches is not None
+        self.engine.check_fits(document)
         texts = [document.text[t.start : t.end] for t in document.turns]
         entry = self.matches.get(texts)
         missing = [pair for pair, digest in self.digests.items() if entry is None or digest not in entry["rules"]]
@@ -321,8 +322,9 @@ def _unpack(document: Document, packed: Packed) -> CodedDocument:
 
 
 def _strip(document: Document) -> Document:
-    # Workers need the text and turns only; attributes stay with the main process.
-    return Document(document.id, "", document.text, document.case, "", "", document.turns)
+    # Workers need the text and turns (and the file's path, for errors); attributes stay
+    # with the main process.
+    return Document(document.id, document.source, document.text, document.case, "", "", document.turns)
 
 
 def batches(documents: Iterable[Document], *, chars: int = BATCH_CHARS, count: int = BATCH_DOCUMENTS) -> Iterator[list[Document]]:

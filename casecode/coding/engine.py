@@ -121,16 +121,9 @@ class Engine:
         """
         waiting: deque[Document] = deque()
 
-        limit = self.nlp.max_length
-
         def turns() -> Iterator[str]:
             for document in documents:
-                longest = max((turn.end - turn.start for turn in document.turns), default=0)
-                if longest > limit:
-                    raise PipelineError(
-                        f"{document.source}: a speaker turn of {longest:,} characters is longer than the pipeline takes ({limit:,})",
-                        hint="split the transcript into speaker turns (Name: lines), or code it with the default pipeline (no --model)",
-                    )
+                self.check_fits(document)
                 waiting.append(document)
                 for turn in document.turns:
                     yield document.text[turn.start : turn.end]
@@ -145,6 +138,19 @@ class Engine:
                 current = []
         while waiting:
             yield waiting.popleft(), []
+
+    def check_fits(self, document: Document) -> None:
+        """Refuse a document with a speaker turn longer than the pipeline takes (``nlp.max_length``).
+
+        Raises:
+            PipelineError: naming the file and the fix (spaCy's own error is a ValueError).
+        """
+        longest = max((turn.end - turn.start for turn in document.turns), default=0)
+        if longest > self.nlp.max_length:
+            raise PipelineError(
+                f"{document.source}: a speaker turn of {longest:,} characters is longer than the pipeline takes ({self.nlp.max_length:,})",
+                hint="split the transcript into speaker turns (Name: lines), or code it with the default pipeline (no --model)",
+            )
 
     def code(self, documents: Iterable[Document]) -> Iterator[DocumentCoding]:
         """Code documents one at a time (streaming: memory does not grow with the corpus)."""
