@@ -33,17 +33,29 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import pandas as pd
 
 from casecode.codebook.load import LoadedCodebook, load_codebook
 from casecode.errors import ResultsError
 from casecode.export.rows import SEGMENT_COLUMNS, UNIT_COLUMNS
+from casecode.results_tables import TableSpec, read_table
 
 __all__ = ["INT_COLUMNS", "SEGMENT_COLUMNS", "UNIT_COLUMNS", "Results", "read_results"]
 
 INT_COLUMNS = ("segment", "start", "end", "match_start", "match_end", "index", "turn", "characters", "words", "turns")
+
+# What each table must hold for the commands that read it. Offsets are never empty;
+# ``segment``, ``index`` and ``turn`` may be -1 (a manual coding outside any unit, an
+# imported project's units have no turn), counts in documents.csv may be empty.
+SEGMENTS_TABLE = TableSpec(
+    required=tuple(SEGMENT_COLUMNS), offsets=("start", "end", "match_start", "match_end"), optional=("segment",),
+    spans=(("start", "end"), ("match_start", "match_end")), text=("text", "start", "end"), flags=("negated",),
+)
+UNITS_TABLE = TableSpec(required=tuple(UNIT_COLUMNS), offsets=("start", "end"), optional=("index", "turn"), spans=(("start", "end"),))
+DOCUMENTS_TABLE = TableSpec(required=("document", "case"), optional=("characters", "words", "turns"))
+CASES_TABLE = TableSpec(required=("case",))
 
 
 _STAGED: contextvars.ContextVar[list[tuple[Path, Path]] | None] = contextvars.ContextVar("casecode_staged", default=None)
@@ -222,7 +234,15 @@ def text_path(document_id: str) -> str:
     return f"{document_id}.txt"
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, spec: TableSpec | None = None, *, lengths: Mapping[str, int] | None = None) -> pd.DataFrame:
+    """One table of a results folder, checked against ``spec`` (see :mod:`casecode.results_tables`).
+
+    Without ``spec``, a table casecode has just written itself (``casecode code`` reads
+    its own segments back for the workbook): read unchecked, with any of
+    :data:`INT_COLUMNS` and ``negated`` typed.
+    """
+    if spec is not None:
+        return read_table(path, spec, lengths=lengths)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8")
     except FileNotFoundError:
@@ -235,6 +255,13 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if "negated" in frame.columns:
         frame["negated"] = frame["negated"].str.lower().isin(["true", "1", "yes"])
     return frame
+
+
+def _lengths(documents: pd.DataFrame) -> dict[str, int]:
+    """Each document's text length (characters; -1 where documents.csv leaves it empty)."""
+    if "characters" not in documents.columns:
+        return {d: -1 for d in documents["document"]}
+    return dict(zip(documents["document"], documents["characters"].astype("int64")))
 
 
 @dataclass
@@ -276,7 +303,16 @@ class Results:
 
 
 def read_results(folder: str | Path) -> Results:
-    """Read a results folder written by ``casecode code`` (or ``casecode import``)."""
+    """Read a results folder written by ``casecode code`` (or ``casecode import``).
+
+    Every table is checked as it is read: the columns the commands need, whole numbers
+    where offsets and indexes belong, rows as long as the header, spans that lie within
+    their document's text.
+
+    Raises:
+        ResultsError: the folder is missing, incomplete or damaged; the message names
+            the file, the line (header = line 1) and the column.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise ResultsError(f"{folder}: no such results folder", hint="run 'casecode code ... --out FOLDER' first")
@@ -287,12 +323,14 @@ def read_results(folder: str | Path) -> Results:
         raise ResultsError(f"{manifest_path}: missing — {folder} is not a casecode results folder", hint="run 'casecode code ... --out FOLDER' first") from None
     except json.JSONDecodeError as exc:
         raise ResultsError(f"{manifest_path}:{exc.lineno}: invalid JSON", hint="re-run 'casecode code' to rewrite it") from None
+    documents = _read_csv(folder / "documents.csv", DOCUMENTS_TABLE)
+    lengths = _lengths(documents)
     return Results(
         folder=folder,
-        segments=_read_csv(folder / "segments.csv"),
-        units=_read_csv(folder / "units.csv"),
-        documents=_read_csv(folder / "documents.csv"),
-        cases=_read_csv(folder / "cases.csv"),
+        segments=_read_csv(folder / "segments.csv", SEGMENTS_TABLE, lengths=lengths),
+        units=_read_csv(folder / "units.csv", UNITS_TABLE, lengths=lengths),
+        documents=documents,
+        cases=_read_csv(folder / "cases.csv", CASES_TABLE),
         # the run's own copy: its token patterns are not matched here, and reading a
         # results folder needs no spaCy
         codebook=load_codebook(folder / "codebook.yaml", patterns=False),
