@@ -6,7 +6,7 @@ import functools
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Any, Callable, TypeVar
+from typing import Annotated, Any, Callable, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -41,21 +41,27 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(130) from None
         except typer.Exit:
             raise
-        except OSError as exc:  # an output path that is a folder, a full disk, no permission
+        except OSError as exc:
+            if not exc.filename:  # not about a path: a bug, as below
+                _internal_error(exc)
+            # a path that cannot be read or written: no permission, a full disk, a folder
             if STATE["verbose"]:
                 traceback.print_exc(file=sys.stderr)
-            where = f"{exc.filename}: " if exc.filename else ""
             hint = "give a file name there (e.g. FOLDER/report.html)" if isinstance(exc, IsADirectoryError) else "check the path, its permissions and the free space"
-            err_console.print(f"error: {where}{exc.strerror or type(exc).__name__} — {hint}", markup=False, soft_wrap=True)
+            err_console.print(f"error: {exc.filename}: {exc.strerror or type(exc).__name__} — {hint}", markup=False, soft_wrap=True)
             raise typer.Exit(1) from None
         except Exception as exc:  # a bug: say so without quoting data
-            if STATE["verbose"]:
-                traceback.print_exc(file=sys.stderr)
-            else:
-                err_console.print(f"internal error: {type(exc).__name__} — re-run with --verbose for the traceback and please report it", markup=False, soft_wrap=True)
-            raise typer.Exit(2) from None
+            _internal_error(exc)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _internal_error(exc: BaseException) -> NoReturn:
+    if STATE["verbose"]:
+        traceback.print_exception(exc, file=sys.stderr)
+    else:
+        err_console.print(f"internal error: {type(exc).__name__} — re-run with --verbose for the traceback and please report it", markup=False, soft_wrap=True)
+    raise typer.Exit(2) from None
 
 
 def _print_error(exc: CasecodeError) -> None:

@@ -167,3 +167,26 @@ def test_an_output_file_that_is_a_folder_is_a_one_line_error(command: list[str],
     assert result.exit_code == 1, result.output
     assert f"{folder}: is a folder, not a file" in result.output and "internal error" not in result.output
     assert list(folder.iterdir()) == [] and [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_os_errors_about_a_path_are_one_line_others_are_internal(capsys: pytest.CaptureFixture[str]) -> None:
+    import typer
+
+    from casecode.cli.common import handle_errors
+
+    @handle_errors
+    def unwritable() -> None:
+        raise PermissionError(13, "Permission denied", "/srv/study/report.html")
+
+    @handle_errors
+    def unreachable() -> None:
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    with pytest.raises(typer.Exit) as done:
+        unwritable()
+    assert done.value.exit_code == 1
+    assert capsys.readouterr().err.strip() == "error: /srv/study/report.html: Permission denied — check the path, its permissions and the free space"
+    with pytest.raises(typer.Exit) as done:
+        unreachable()
+    assert done.value.exit_code == 2
+    assert capsys.readouterr().err.startswith("internal error: ConnectionRefusedError")
