@@ -76,12 +76,20 @@ def default_cache_dir() -> Path:
 
 
 def resolve_cache_dir(cache_dir: str | Path | None = None) -> Path:
-    """Where the cache lives: the argument, else ``$CASECODE_CACHE_DIR``, else the default."""
+    """Where the cache lives: the argument, else ``$CASECODE_CACHE_DIR``, else the default.
+
+    Raises:
+        OptionError: the place is a file (every cache write would fail, unseen).
+    """
     if cache_dir:
-        return Path(cache_dir).expanduser()
-    if os.environ.get(ENV):
-        return Path(os.environ[ENV]).expanduser()
-    return default_cache_dir()
+        root, given = Path(cache_dir).expanduser(), f"--cache-dir {cache_dir}"
+    elif os.environ.get(ENV):
+        root, given = Path(os.environ[ENV]).expanduser(), f"{ENV}={os.environ[ENV]}"
+    else:
+        root, given = default_cache_dir(), f"the cache folder {default_cache_dir()}"
+    if root.exists() and not root.is_dir():
+        raise OptionError(f"{given}: is a file, not a folder", hint="name a folder for the cache (it is created if missing), or leave it unset for the default")
+    return root
 
 
 def entry_key(fingerprint: str, texts: Sequence[str], *, version: str = "") -> str:

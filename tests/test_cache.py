@@ -82,6 +82,26 @@ def test_location_argument_env_and_default(tmp_path: Path, monkeypatch: pytest.M
     assert resolve_cache_dir().name in ("casecode", "Cache")
 
 
+def test_a_cache_location_that_is_a_file_is_a_one_line_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from casecode.cli.app import app
+    from casecode.errors import OptionError
+
+    taken = tmp_path / "notes.txt"
+    taken.write_text("a researcher's file\n", encoding="utf-8")
+    with pytest.raises(OptionError, match=r"--cache-dir .*notes\.txt: is a file, not a folder"):
+        resolve_cache_dir(taken)
+    monkeypatch.setenv(ENV, str(taken))
+    with pytest.raises(OptionError, match=rf"{ENV}=.*notes\.txt: is a file"):
+        resolve_cache_dir()
+    monkeypatch.delenv(ENV)
+    for args in (["cache", "info", "--cache-dir", str(taken)], ["cache", "clear", "--cache-dir", str(taken)], ["code", str(TWO[0]), "-c", str(CODEBOOK), "--out", str(tmp_path / "out"), "--cache", "--cache-dir", str(taken)]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 1 and "is a file, not a folder" in result.output, (args, result.output)
+    assert taken.read_text(encoding="utf-8") == "a researcher's file\n" and not (tmp_path / "out").exists()
+
+
 TWO = [EXAMPLE / "housing_mergers" / "chief_executive_larkfield.md", EXAMPLE / "housing_mergers" / "finance_director_and_board_member.txt"]
 
 
