@@ -176,6 +176,26 @@ def check_pipeline(book: LoadedCodebook, nlp: Language, pipeline_name: str) -> N
         raise PipelineError("\n".join(str(p) for p in problems))
 
 
+#: the apostrophes a transcript may use: typed (') or Word's curly one (’)
+_APOSTROPHES = str.maketrans({"'": "’", "’": "'"})
+
+
+def spelled(phrases: list[str]) -> list[str]:
+    """The phrases, each also with its other apostrophe ("don't" and "don’t").
+
+    Word writes the curly apostrophe by default and spaCy's words keep it, so a phrase
+    written with either must match both.
+
+    >>> spelled(["trust", "don't trust"])
+    ['trust', "don't trust", 'don’t trust']
+    """
+    found: dict[str, None] = {}
+    for phrase in phrases:
+        found[phrase] = None
+        found[phrase.translate(_APOSTROPHES)] = None
+    return list(found)
+
+
 class CompiledCodebook:
     """A codebook turned into spaCy matchers and regexes for one pipeline.
 
@@ -220,12 +240,12 @@ class CompiledCodebook:
                     continue
                 key = f"{code.id}{SEP}{rule.id}"
                 if rule.phrases is not None:
-                    phrase_jobs.setdefault(rule.match_attr, []).append((key + SEP, rule.phrases))
+                    phrase_jobs.setdefault(rule.match_attr, []).append((key + SEP, spelled(rule.phrases)))
                 elif rule.exclude is not None:
-                    phrase_jobs.setdefault(rule.match_attr, []).append((key + SEP + "X", rule.exclude))
+                    phrase_jobs.setdefault(rule.match_attr, []).append((key + SEP + "X", spelled(rule.exclude)))
                 elif rule.near is not None:
-                    phrase_jobs.setdefault(rule.near.match, []).append((key + SEP + "L", rule.near.left))
-                    phrase_jobs.setdefault(rule.near.match, []).append((key + SEP + "R", rule.near.right))
+                    phrase_jobs.setdefault(rule.near.match, []).append((key + SEP + "L", spelled(rule.near.left)))
+                    phrase_jobs.setdefault(rule.near.match, []).append((key + SEP + "R", spelled(rule.near.right)))
                 elif rule.regex is not None:
                     self.regexes.append((code.id, rule.id, compile_regex(rule.regex, case_sensitive=rule.case_sensitive, label=f"{book.path} ({locations[(code.id, rule.id)]})")))
                 elif rule.pattern is not None:
@@ -387,4 +407,4 @@ def compile_codebook(book: LoadedCodebook, nlp: Language, *, pipeline_name: str 
     return CompiledCodebook(book, nlp)
 
 
-__all__ = ["CompiledCodebook", "CodeSpec", "Hit", "RegexTimeoutError", "compile_codebook", "compile_regex", "uses_lemmas"]
+__all__ = ["CompiledCodebook", "CodeSpec", "Hit", "RegexTimeoutError", "compile_codebook", "compile_regex", "spelled", "uses_lemmas"]

@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 from spacy.tokens import Doc
 
 from casecode.cache import DocCache, MatchCache, phrase_lineage, rule_digest, vocabulary
-from casecode.codebook.compile import ATTR, CompiledCodebook, compile_codebook, uses_lemmas
+from casecode.codebook.compile import ATTR, CompiledCodebook, compile_codebook, spelled, uses_lemmas
 from casecode.codebook.load import LoadedCodebook
 from casecode.coding import forkserver
 from casecode.coding.engine import Engine
@@ -39,7 +39,7 @@ from casecode.errors import CasecodeError, OptionError
 from casecode.export.rows import DocumentRows, document_rows
 from casecode.model import Coding, Document
 from casecode.nlp import BLANK, PipelineInfo, build_pipeline, pipeline_info
-from casecode.versions import casecode_version
+from casecode.versions import cache_version
 
 # A batch sent to a worker holds about this many characters (~15k words): large enough
 # to amortise the round trip, small enough to keep two workers evenly busy.
@@ -131,8 +131,8 @@ class DocumentCoder:
         self.info: PipelineInfo = pipeline_info(self.nlp, spec.model)
         self.compiled: CompiledCodebook = compile_codebook(spec.codebook, self.nlp, pipeline_name=self.info.name if spec.model else BLANK)
         self.engine = Engine(self.compiled)
-        self.cache = DocCache(spec.cache_dir, self.info.fingerprint, self.nlp.vocab, version=casecode_version()) if spec.cache_dir else None
-        self.matches = MatchCache(spec.cache_dir, self.info.fingerprint, version=casecode_version()) if spec.cache_dir else None
+        self.cache = DocCache(spec.cache_dir, self.info.fingerprint, self.nlp.vocab, version=cache_version()) if spec.cache_dir else None
+        self.matches = MatchCache(spec.cache_dir, self.info.fingerprint, version=cache_version()) if spec.cache_dir else None
         specs = self.compiled.specs
         self.digests = {pair: rule_digest(specs[pair[0]].rules[pair[1]], unit=specs[pair[0]].unit) for pair in self.engine.matched_rules}
         self.lineage = {pair: found for pair in self.digests if (found := phrase_lineage(specs[pair[0]].rules[pair[1]])) is not None}
@@ -181,7 +181,7 @@ class DocumentCoder:
             if table is not None:
                 for pair in missing:
                     rule = self.compiled.specs[pair[0]].rules[pair[1]]
-                    phrases = rule.phrases if rule.phrases is not None else rule.exclude or []
+                    phrases = spelled(rule.phrases if rule.phrases is not None else rule.exclude or [])
                     entry["rules"][self.digests[pair]] = phrase_records(table, self._sequences(rule.match_attr, phrases), rule.match_attr, role="" if rule.phrases is not None else "X")
                 self.matches.tables += 1
                 tabled, missing = True, []
@@ -248,7 +248,7 @@ class DocumentCoder:
             return False
         attr = self.compiled.specs[pair[0]].rules[pair[1]].match_attr
         present = set(vocab.get(attr, ()))
-        if any(self._words(attr, phrase) <= present for phrase in set(phrases) - set(earlier["phrases"])):
+        if any(self._words(attr, spelling) <= present for spelling in spelled(sorted(set(phrases) - set(earlier["phrases"])))):
             return False
         entry["rules"][self.digests[pair]] = entry["rules"][earlier["digest"]]
         return True

@@ -19,7 +19,7 @@ from typing import Iterable, Iterator, NamedTuple, Sequence
 from spacy.tokens import Doc
 
 from casecode.codebook.compile import CodeSpec, CompiledCodebook
-from casecode.coding.negation import is_negated_at
+from casecode.coding.negation import cue_between, is_negated_at
 from casecode.coding.segment import DocumentUnits, paragraphs, unit_spans
 from casecode.coding.tokens import TurnTokens
 from casecode.model import CODING_ORDER, Coding, Document, Turn
@@ -217,7 +217,7 @@ class Engine:
                     continue
                 tstart, tend = best[0], best[1]
                 # anchored at the start of the unit whose terms made the pair
-                records[(code_id, rule_id)].append((turn_index, "N", spans[specs[code_id].unit][0][index][0], *tokens.chars(tstart, tend), is_negated_at(tokens, tstart, tend)))
+                records[(code_id, rule_id)].append((turn_index, "N", spans[specs[code_id].unit][0][index][0], *tokens.chars(tstart, tend), is_negated_at(tokens, tstart, tend) or cue_between(tokens.lower, tstart, tend)))
         return sentences, records
 
     def _compiled_for(self, rules: frozenset[tuple[str, str]]) -> CompiledCodebook:

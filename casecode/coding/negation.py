@@ -24,13 +24,21 @@ CUES = frozenset(
         "shouldnt", "havent", "hasnt", "hadnt", "wont", "cant",
     }
 )
+#: contractions spaCy leaves whole (in capitals: "DON'T"), with either apostrophe; and
+#: the split-off "n’t" of a curly apostrophe (Word's default)
+CONTRACTIONS = frozenset(
+    f"{verb}n{apostrophe}t"
+    for verb in ("do", "does", "did", "is", "are", "was", "were", "have", "has", "had", "wo", "ca", "could", "would", "should", "must", "need", "might", "ai", "sha")
+    for apostrophe in ("'", "’")
+) | {"n’t"}
 BREAKS = frozenset({",", ";", ":", "—", "–", "-", "(", ")", "but", "although", "though", "however", "whereas", "yet", "and", "because", "while", "so", "which", "who", "that", "when"})
 #: "not only ... but also" and "no doubt" are not negations of what follows.
 NOT_NEGATING = frozenset({("not", "only"), ("no", "doubt"), ("not", "just"), ("never", "mind")})
 WINDOW = 6
 
 
-_CUE_IDS = frozenset(get_string_id(w) for w in CUES)
+_CUE_IDS = frozenset(get_string_id(w) for w in CUES | CONTRACTIONS)
+_YET = get_string_id("yet")
 _BREAK_IDS = frozenset(get_string_id(w) for w in BREAKS)
 _APOSTROPHE_IDS = frozenset(get_string_id(w) for w in ("'", "’"))
 _NOT_NEGATING_IDS = frozenset((get_string_id(a), get_string_id(b)) for a, b in NOT_NEGATING)
@@ -73,6 +81,8 @@ def cue_before(lower: Sequence[int], punct: Sequence[int], sent_start: Sequence[
     # Look back within the sentence: stop after its first token.
     while index >= 0 and seen < window and not sent_start[index + 1]:
         word = lower[index]
+        if word == _YET and index > 0 and lower[index - 1] in _CUE_IDS:
+            return True  # "not yet": the cue, not a new clause
         if word in _BREAK_IDS or punct[index] and word not in _APOSTROPHE_IDS:
             break
         if word in _CUE_IDS:
@@ -81,4 +91,14 @@ def cue_before(lower: Sequence[int], punct: Sequence[int], sent_start: Sequence[
                 return True
         seen += 1
         index -= 1
+    return False
+
+
+def cue_between(lower: Sequence[int], start: int, end: int) -> bool:
+    """Whether a negation cue stands between the first and last token of ``start:end``
+    (a ``near`` pair: "the partner did not trust us")."""
+    for index in range(start + 1, end - 1):
+        word = lower[index]
+        if word in _CUE_IDS and (word, lower[index + 1]) not in _NOT_NEGATING_IDS:
+            return True
     return False
