@@ -142,6 +142,17 @@ class CheckReport:
 # --------------------------------------------------------------------------- walking
 
 
+def _longest_match(pattern: str) -> int | None:
+    """The most characters ``pattern`` can match (None if unknown): 0 for ``\\b`` or ``(?=x)``."""
+    try:
+        from re import _parser  # type: ignore[attr-defined]  # the stdlib's own regex parser
+    except ImportError:  # pragma: no cover - older Pythons name it sre_parse
+        return None
+    try:
+        return int(_parser.parse(pattern).getwidth()[1])
+    except Exception:  # noqa: BLE001 - a pattern the parser cannot size: no verdict
+        return None
+
 def _walk_locs(book: Codebook) -> Iterator[tuple[tuple[Any, ...], Theme | None, Code | None]]:
     """Every theme and code with its key path in the YAML (theme rows have code None)."""
 
@@ -234,6 +245,8 @@ def lint_codebook(book: Codebook, *, file: str = "<codebook>", lines: dict | Non
                     continue  # reported by validation
                 if compiled.search("") is not None:
                     add("error", "empty_regex", rloc + ("regex",), f"regex of rule '{rule.id}' matches the empty string", "make at least one part required, e.g. '\\bcuts?\\b' instead of '(cuts)?'")
+                elif _longest_match(rule.regex) == 0:
+                    add("error", "empty_regex", rloc + ("regex",), f"regex of rule '{rule.id}' only matches positions (a boundary or a lookahead), never a word, so it never codes anything", "match the words themselves, e.g. '\\btrust\\w*' instead of '(?=trust)'")
     # One warning per pair of rules that share phrases (helpers only serve combinations).
     shared: dict[tuple[tuple[Any, ...], str, tuple[Any, ...]], list[str]] = defaultdict(list)
     for phrase, owners in phrase_owner.items():

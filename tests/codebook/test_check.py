@@ -199,3 +199,24 @@ themes:
     assert not report.ok()
     assert [f.check for f in report.errors] == ["pipeline"]
     assert "uses POS" in report.errors[0].problem.message
+
+
+def test_a_regex_that_only_matches_positions_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "positions.yaml"
+    path.write_text("""\
+name: t
+version: "1"
+themes:
+  - id: t
+    label: T
+    codes:
+      - id: a
+        label: A
+        rules:
+          - {id: boundary, regex: '\\b'}
+          - {id: ahead, regex: '(?=trust)'}
+          - {id: words, regex: '\\btrust\\w*(?= them)'}
+""", encoding="utf-8")
+    report = check_codebook(path, examples=False)
+    flagged = sorted(f.problem.message.split("'")[1] for f in report.findings if f.check == "empty_regex")
+    assert flagged == ["ahead", "boundary"]
