@@ -17,7 +17,7 @@ from typing import Any, Iterable, Iterator
 
 import numpy
 import spacy
-from spacy.attrs import IDX, IS_PUNCT, LEMMA, LENGTH, LOWER, ORTH, SENT_START
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LENGTH, LOWER, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import minibatch
@@ -33,6 +33,10 @@ TOKEN_ARRAYS = "casecode.token_arrays"
 #: the columns of :data:`TOKEN_ARRAYS`: offset, length, lower-case form, punctuation,
 #: sentence start (1 or 0), and the form itself
 TOKEN_ARRAY_ATTRS = ("IDX", "LENGTH", "LOWER", "IS_PUNCT", "SENT_START", "ORTH")
+#: ``doc.user_data`` key of the sentence spans the blank pipeline's sentencizer works out
+#: for a whole batch at once: (start, end) character offsets in the turn, trimmed of
+#: whitespace, as :meth:`casecode.coding.tokens.TurnTokens.sentences` gives them
+TURN_SENTENCES = "casecode.turn_sentences"
 #: the components of the blank pipeline: with only these, nothing changes the arrays
 #: after the sentencizer has kept them
 BLANK_COMPONENTS = frozenset({"casecode_sentencizer", "casecode_lookup_lemma"})
@@ -117,6 +121,37 @@ def _store(docs: list[Doc], attr: int, values: numpy.ndarray, begins: numpy.ndar
         doc.from_array([attr], column[begin:end])
 
 
+class _LexemeTable:
+    """Word-form attributes (punctuation, length, lower-case form, whitespace) as arrays.
+
+    They belong to the word form (the lexeme), not the token: reading them once per
+    form and looking them up for a batch's ``ORTH`` column is cheaper than
+    ``Doc.to_array`` reading them token by token.
+    """
+
+    def __init__(self, vocab: Any) -> None:
+        self.vocab = vocab
+        self.orths = numpy.empty(0, dtype=numpy.uint64)  # sorted
+        self.values = numpy.empty((0, 4), dtype=numpy.uint64)
+
+    def __call__(self, orths: numpy.ndarray) -> numpy.ndarray:
+        """IS_PUNCT, LENGTH, LOWER and IS_SPACE (columns) of each form in ``orths``."""
+        at = numpy.searchsorted(self.orths, orths)
+        if len(self.orths) == 0 or not numpy.array_equal(self.orths[numpy.minimum(at, len(self.orths) - 1)], orths):
+            self._learn(orths)
+            at = numpy.searchsorted(self.orths, orths)
+        return self.values[at]
+
+    def _learn(self, orths: numpy.ndarray) -> None:
+        new = numpy.setdiff1d(orths, self.orths)
+        strings = self.vocab.strings
+        # read the way Doc.to_array reads them: a Doc of one token per new form
+        values = Doc(self.vocab, words=[strings[orth] for orth in new.tolist()]).to_array([IS_PUNCT, LENGTH, LOWER, IS_SPACE]).reshape(-1, 4)
+        orths = numpy.concatenate([self.orths, new])
+        order = numpy.argsort(orths, kind="stable")
+        self.orths, self.values = orths[order], numpy.concatenate([self.values, values])[order]
+
+
 class Sentencizer(_BatchComponent):
     """spaCy's rule-based sentencizer, on token arrays instead of Token objects.
 
@@ -134,9 +169,14 @@ class Sentencizer(_BatchComponent):
         if not all(nlp.vocab[c].is_punct for c in chars):  # what _annotate relies on
             raise PipelineError(f"the {nlp.lang} vocabulary does not count every sentence-final character as punctuation", hint="use a pipeline with its own sentence splitter (--model)")
         self.punct = frozenset(nlp.vocab.strings.add(c) for c in chars)
+        self.lexemes = _LexemeTable(nlp.vocab)
 
     def _annotate(self, docs: list[Doc], begins: numpy.ndarray, ends: numpy.ndarray) -> None:
-        values = _joined(docs, [ORTH, IS_PUNCT, IDX, LENGTH, LOWER])
+        read = _joined(docs, [ORTH, IDX])
+        # columns: ORTH, IS_PUNCT, IDX, LENGTH, LOWER, IS_SPACE
+        values = numpy.empty((len(read), 6), dtype=numpy.uint64)
+        values[:, [0, 2]] = read
+        values[:, [1, 3, 4, 5]] = self.lexemes(read[:, 0])
         # Every sentence-final character is punctuation: only punctuation tokens are looked up.
         candidates = numpy.flatnonzero(values[:, 1])
         final = numpy.zeros(len(values), dtype=bool)
@@ -156,8 +196,37 @@ class Sentencizer(_BatchComponent):
         kept[:, :4] = values[:, [2, 3, 4, 1]]
         kept[:, 4] = flags == 1
         kept[:, 5] = values[:, 0]
-        for doc, begin, end in zip(docs, begins.tolist(), ends.tolist()):
+        starts = numpy.flatnonzero(flags == 1)
+        per_doc = _trimmed_sentences(values[:, 2], values[:, 3], values[:, 5], starts, ends)
+        for doc, begin, end, sentences in zip(docs, begins.tolist(), ends.tolist(), per_doc):
             doc.user_data[TOKEN_ARRAYS] = kept[begin:end]
+            doc.user_data[TURN_SENTENCES] = sentences
+
+
+def _trimmed_sentences(idx: numpy.ndarray, length: numpy.ndarray, space: numpy.ndarray, starts: numpy.ndarray, ends: numpy.ndarray) -> list[list[tuple[int, int]]]:
+    """Each doc's sentence spans, trimmed of whitespace, from a batch's joined token arrays.
+
+    A sentence runs from its first token (``starts``, positions in the batch; every
+    doc's first token is one) to the next one or its doc's end (``ends``). Trimmed,
+    it runs from its first to its last token that is not whitespace: a token is either
+    all whitespace (a space token) or none, and the only other whitespace between
+    tokens is a token's single trailing space. A sentence of space tokens only is
+    dropped.
+    """
+    nexts = numpy.append(starts[1:], ends[-1])
+    words = numpy.flatnonzero(space == 0)
+    first = numpy.searchsorted(words, starts)  # the sentence's first word, as a position in words
+    last = numpy.searchsorted(words, nexts) - 1
+    kept = first <= last
+    first, last = words[first[kept]], words[last[kept]]
+    spans = list(zip(idx[first].tolist(), (idx[last] + length[last]).tolist()))
+    counts = numpy.bincount(numpy.searchsorted(ends, starts[kept], side="right"), minlength=len(ends)).tolist()
+    per_doc = []
+    position = 0
+    for count in counts:
+        per_doc.append(spans[position : position + count])
+        position += count
+    return per_doc
 
 
 @Language.factory("casecode_sentencizer")

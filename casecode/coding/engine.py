@@ -24,7 +24,7 @@ from casecode.coding.segment import DocumentUnits, paragraphs, unit_spans
 from casecode.coding.tokens import TurnTokens
 from casecode.model import CODING_ORDER, Coding, Document, Turn
 from casecode.errors import PipelineError
-from casecode.nlp import BLANK_COMPONENTS, TOKEN_ARRAYS, missing_capability
+from casecode.nlp import BLANK_COMPONENTS, TOKEN_ARRAYS, TURN_SENTENCES, missing_capability
 
 #: (turn, kind, anchor, start, end, negated); offsets relative to the turn. See Engine.derive.
 Record = tuple[int, str, int, int, int, bool]
@@ -107,6 +107,8 @@ class Engine:
         self._combinations = {code_id: [r for r in spec.rules.values() if r.combination] for code_id, spec in compiled.specs.items()}
         self._speaker_ok: dict[tuple[str, str | None], bool] = {}
         self._order = {(code_id, rule_id): i for code_id, spec in compiled.specs.items() for i, rule_id in enumerate(spec.rules)}
+        #: rules whose matches count whether negated or not (mode "keep")
+        self._unflagged = frozenset((code_id, rule_id) for code_id, spec in compiled.specs.items() for rule_id, mode in spec.negated.items() if mode == "keep")
         names = set(self.nlp.pipe_names)
         # The blank pipeline keeps the token arrays its sentencizer read (nothing after
         # it changes them), and has no parser.
@@ -158,7 +160,7 @@ class Engine:
             yield self.code_processed(document, turn_docs)
 
     def code_processed(self, document: Document, turn_docs: list[Doc]) -> DocumentCoding:
-        sentences, records = self.derive(document, turn_docs)
+        sentences, records = self.derive(document, turn_docs, flag_all=False)
         return self.assemble(document, sentences, records)
 
     @cached_property
@@ -166,7 +168,7 @@ class Engine:
         """(code, rule) of every rule that matches text itself (combinations only refer to others)."""
         return [(code_id, rule.id) for code_id, spec in self.compiled.specs.items() for rule in spec.rules.values() if not rule.combination]
 
-    def derive(self, document: Document, turn_docs: list[Doc], rules: Iterable[tuple[str, str]] | None = None, *, sentences: Sentences | None = None) -> tuple[Sentences, dict[tuple[str, str], list[Record]]]:
+    def derive(self, document: Document, turn_docs: list[Doc], rules: Iterable[tuple[str, str]] | None = None, *, sentences: Sentences | None = None, flag_all: bool = True) -> tuple[Sentences, dict[tuple[str, str], list[Record]]]:
         """What coding needs from the processed turns: sentence spans and each rule's records.
 
         Sentence spans are turn-relative, per turn. A record is ``(turn, kind, anchor,
@@ -178,6 +180,9 @@ class Engine:
         Args:
             rules: only these (code, rule) pairs (default: every matching rule).
             sentences: the sentence spans if already known (e.g. cached).
+            flag_all: check negation for the matches of every rule. False leaves it
+                out (the flag False) for rules whose mode is "keep", which never read
+                it; the match cache keeps the flag for when the mode is edited.
         """
         wanted = self.matched_rules if rules is None else list(rules)
         compiled = self.compiled if rules is None else self._compiled_for(frozenset(wanted))
@@ -185,20 +190,24 @@ class Engine:
         records: dict[tuple[str, str], list[Record]] = {pair: [] for pair in wanted}
         known = sentences
         sentences = []
+        unflagged = frozenset() if flag_all else self._unflagged
         for turn_index, (turn, doc) in enumerate(zip(document.turns, turn_docs)):
             text = document.text[turn.start : turn.end]
             arrays = doc.user_data.pop(TOKEN_ARRAYS, None)
+            made = doc.user_data.pop(TURN_SENTENCES, None)
             tokens = TurnTokens(doc, text, arrays=arrays if self._kept_arrays else None, parsed=self._parsed)
-            sents = [tuple(s) for s in known[turn_index]] if known is not None else tokens.sentences()
+            if known is not None:
+                sents = [tuple(s) for s in known[turn_index]]
+            else:
+                sents = made if made is not None and self._kept_arrays else tokens.sentences()
             sentences.append(sents)
             spans: dict[str, tuple[list[tuple[int, int]], list[int]]] = {}
             near_terms: dict[tuple[str, str, int], dict[str, list[tuple[int, int, int]]]] = defaultdict(lambda: {"L": [], "R": []})
-            idx = tokens.idx
             for hit in compiled.hits(doc, text, tokens):
                 pair = (hit.code, hit.rule)
                 if pair not in records:
                     continue
-                anchor = idx[hit.tstart]
+                anchor = tokens.idx[hit.tstart]
                 if hit.role == "X":
                     records[pair].append((turn_index, "X", anchor, hit.cstart, hit.cend, False))
                 elif hit.role in ("L", "R"):
@@ -210,14 +219,14 @@ class Engine:
                     if index is not None:
                         near_terms[(hit.code, hit.rule, index)][hit.role].append((hit.tstart, hit.tend, turn_index))
                 else:
-                    records[pair].append((turn_index, "", anchor, hit.cstart, hit.cend, is_negated_at(tokens, hit.tstart, hit.tend)))
+                    records[pair].append((turn_index, "", anchor, hit.cstart, hit.cend, pair not in unflagged and is_negated_at(tokens, hit.tstart, hit.tend)))
             for (code_id, rule_id, index), sides in near_terms.items():
                 best = _near(specs[code_id], rule_id, sides["L"], sides["R"])
                 if best is None:
                     continue
                 tstart, tend = best[0], best[1]
                 # anchored at the start of the unit whose terms made the pair
-                records[(code_id, rule_id)].append((turn_index, "N", spans[specs[code_id].unit][0][index][0], *tokens.chars(tstart, tend), is_negated_at(tokens, tstart, tend) or cue_between(tokens.lower, tstart, tend)))
+                records[(code_id, rule_id)].append((turn_index, "N", spans[specs[code_id].unit][0][index][0], *tokens.chars(tstart, tend), (code_id, rule_id) not in unflagged and (is_negated_at(tokens, tstart, tend) or cue_between(tokens.lower, tstart, tend))))
         return sentences, records
 
     def _compiled_for(self, rules: frozenset[tuple[str, str]]) -> CompiledCodebook:
@@ -321,10 +330,8 @@ class Engine:
             matches = [m for m in matches if not m.negated]
             if not matches:
                 return None
-        elif mode == "keep":
-            matches = [m._replace(negated=False) for m in matches]
         primary = matches[0] if len(matches) == 1 else min(matches, key=_FOUND_PLACE)
-        return self._coding(document, spec, unit, primary, rule_id, all(m.negated for m in matches))
+        return self._coding(document, spec, unit, primary, rule_id, mode != "keep" and all(m.negated for m in matches))
 
     @staticmethod
     def _coding(document: Document, spec: CodeSpec, unit: _Unit, primary: _Found, rules: str, negated: bool) -> Coding:

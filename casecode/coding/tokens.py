@@ -25,6 +25,10 @@ def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+#: the column of each list in the token arrays (as :data:`casecode.nlp.TOKEN_ARRAY_ATTRS`)
+_COLUMNS = {"idx": 0, "length": 1, "lower": 2, "punct": 3, "sent_start": 4}
+
+
 class TurnTokens:
     """Token offsets, lower-case forms, punctuation flags and sentence starts of one turn.
 
@@ -36,7 +40,7 @@ class TurnTokens:
         parsed: whether the turn has a dependency parse, if the caller knows.
     """
 
-    __slots__ = ("doc", "text", "idx", "length", "lower", "punct", "sent_start", "_parsed")
+    __slots__ = ("doc", "text", "idx", "length", "lower", "punct", "sent_start", "_parsed", "_arrays")
     idx: list[int]  # character offset of each token in the turn
     length: list[int]  # its length in characters
     lower: list[int]  # the hash of its lower-case form
@@ -47,17 +51,24 @@ class TurnTokens:
         self.doc = doc
         self._parsed = parsed
         self.text = doc.text if text is None else text
-        if len(doc):
-            if arrays is None or len(arrays) != len(doc):
-                from spacy.attrs import IDX, IS_PUNCT, LENGTH, LOWER, SENT_START
+        # Each list is made on first use: most turns of a corpus have no match, and
+        # most matches need only the offsets.
+        self._arrays = arrays
 
-                arrays = doc.to_array([IDX, LENGTH, LOWER, IS_PUNCT, SENT_START])
-                # SENT_START is -1/0/1; read unsigned, -1 is not 1 either way.
-                arrays[:, 4] = arrays[:, 4] == 1
-            self.idx, self.length, self.lower, self.punct, self.sent_start = arrays[:, :5].T.tolist()
-        else:
-            self.idx = self.length = self.lower = self.punct = []
-            self.sent_start = []
+    def __getattr__(self, name: str) -> list[int]:  # a column not read yet (its slot not set)
+        column = _COLUMNS.get(name)
+        if column is None:
+            raise AttributeError(name)
+        doc, arrays = self.doc, self._arrays
+        if arrays is None or len(arrays) != len(doc):
+            from spacy.attrs import IDX, IS_PUNCT, LENGTH, LOWER, SENT_START
+
+            arrays = self._arrays = doc.to_array([IDX, LENGTH, LOWER, IS_PUNCT, SENT_START]).reshape(-1, 5)
+            # SENT_START is -1/0/1; read unsigned, -1 is not 1 either way.
+            arrays[:, 4] = arrays[:, 4] == 1
+        values = arrays[:, column].tolist()
+        setattr(self, name, values)
+        return values
 
     @property
     def parsed(self) -> bool:
@@ -67,7 +78,7 @@ class TurnTokens:
         return self._parsed
 
     def __len__(self) -> int:
-        return len(self.idx)
+        return len(self.doc)
 
     def chars(self, start: int, end: int) -> tuple[int, int]:
         """Character offsets (turn-relative) of tokens ``start:end``."""

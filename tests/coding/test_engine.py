@@ -62,6 +62,53 @@ def test_flag_mode_marks_negated(tmp_path: Path, mini_codebook: Path) -> None:
     assert frame[["code", "negated"]].values.tolist() == [["money", True]]
 
 
+KEEP_BOOK = """\
+name: keep
+themes:
+  - id: t
+    label: T
+    codes:
+      - id: trust
+        label: Trust
+        negated: keep
+        rules:
+          - {id: word, phrases: [trust, trusted]}
+          - {id: pair, near: {left: [partner], right: [trust], within: 4}}
+      - id: money
+        label: Money
+        rules:
+          - {id: saved, phrases: [saved money], negated: flag}
+"""
+
+
+def test_keep_mode_rules_skip_the_negation_check_but_the_cache_records_keep_the_flag(tmp_path: Path) -> None:
+    from casecode.codebook.compile import compile_codebook
+    from casecode.coding.engine import Engine
+    from casecode.load import load_corpus
+    from casecode.nlp import build_pipeline
+
+    (tmp_path / "book.yaml").write_text(KEEP_BOOK, encoding="utf-8")
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "a.txt").write_text("---\ncase: c\n---\nR1: We never trusted them. The partner did not trust us. It never saved money. We trust them.", encoding="utf-8")
+    engine = Engine(compile_codebook(load_codebook(tmp_path / "book.yaml"), build_pipeline(None)))
+    (document,) = load_corpus([tmp_path / "t"]).documents
+
+    def derived(flag_all: bool):
+        ((_, docs),) = list(engine.process([document]))
+        return engine.derive(document, docs, flag_all=flag_all)
+
+    sentences, cached = derived(True)  # what the match cache stores: every flag
+    _, uncached = derived(False)
+    flags = {pair: [record[-1] for record in records] for pair, records in cached.items()}
+    assert flags == {("trust", "word"): [True, True, False], ("trust", "pair"): [True], ("money", "saved"): [True]}
+    assert {pair: [record[-1] for record in records] for pair, records in uncached.items()} == {("trust", "word"): [False, False, False], ("trust", "pair"): [False], ("money", "saved"): [True]}
+    assert [record[:-1] for records in cached.values() for record in records] == [record[:-1] for records in uncached.values() for record in records]
+    # either way the same codings: "keep" counts a negated match as it is
+    assert engine.assemble(document, sentences, cached).codings == engine.assemble(document, sentences, uncached).codings
+    frame = code_corpus([tmp_path / "t"], tmp_path / "book.yaml").segments_frame()
+    assert frame[["code", "negated"]].values.tolist() == [["trust", False], ["trust", False], ["money", True], ["trust", False]]
+
+
 @pytest.mark.parametrize(
     ("sentence", "start", "end", "expected"),
     [

