@@ -146,19 +146,21 @@ def code_documents(
     the run.
     """
     from casecode.coding.backends import DocumentCoder
+    from casecode.coding.heap import settled_heap
 
     coder = DocumentCoder(_spec(codebook, model, cache, cache_dir, keep_going=on_error is not None))
     codings: list[Coding] = []
     units: list[Segment] = []
-    for coded in coder.code(documents):
-        if coded.error is not None:
-            assert on_error is not None
-            on_error(coded.document, coded.error)
-            continue
-        codings.extend(coded.codings)
-        units.extend(coded.units)
-        if progress is not None:
-            progress(coded.document)
+    with settled_heap():
+        for coded in coder.code(documents):
+            if coded.error is not None:
+                assert on_error is not None
+                on_error(coded.document, coded.error)
+                continue
+            codings.extend(coded.codings)
+            units.extend(coded.units)
+            if progress is not None:
+                progress(coded.document)
     return codings, units, coder.info
 
 
@@ -238,7 +240,9 @@ def code_corpus(
     # Worker processes start in the background while this process builds and checks
     # the pipeline: a codebook the pipeline cannot serve fails here, before any
     # document is read, and the manifest needs the pipeline's fingerprint.
-    with _backend_and_coder(jobs, dask, spec) as (backend, coder):
+    from casecode.coding.heap import settled_heap
+
+    with _backend_and_coder(jobs, dask, spec) as (backend, coder), settled_heap():
         return _code_into(backend, coder, spec, source, book, run_options, out=out, progress=progress, xlsx=xlsx, keep=keep)
 
 

@@ -425,12 +425,14 @@ def _init_worker(spec: CoderSpec) -> None:
     # log a traceback. (The parent checks the codebook itself, so this is a backstop.)
     global _WORKER, _WORKER_ERROR
     from casecode.coding import quiet
+    from casecode.coding.heap import settle
 
     quiet.ignore_interrupts()  # Ctrl-C is the main process's (a spawned worker has not inherited this)
     try:
         _WORKER = DocumentCoder(spec)
     except CasecodeError as exc:
         _WORKER_ERROR = str(exc)
+    settle()
 
 
 def _ready() -> bool:

@@ -239,7 +239,7 @@ class Engine:
         """Turn sentence spans and rule records (from :meth:`derive` or a cache) into codings."""
         turns = document.turns
         offsets = [turn.start for turn in turns]
-        spans = unit_spans(document, [[(offset + s, offset + e) for s, e in sents] for offset, sents in zip(offsets, sentences)])
+        spans = unit_spans(document, sentences)
         starts = {unit: [span[0] for span in found] for unit, found in spans.items()}
         specs = self.compiled.specs
         # the matches placed in each (code, unit index), in record order

@@ -48,7 +48,7 @@ UnitSpan = tuple[int, int, int]
 
 
 def unit_spans(document: Document, turn_sentences: list[list[tuple[int, int]]]) -> dict[str, list[UnitSpan]]:
-    """All coding units of a document from each turn's sentence spans (document offsets).
+    """All coding units of a document from each turn's sentence spans (offsets in the turn).
 
     Paragraphs and turns come from the text alone, so with the sentence spans known
     (e.g. from the match cache) no processed ``Doc`` is needed. A unit's index is its
@@ -65,7 +65,8 @@ def unit_spans(document: Document, turn_sentences: list[list[tuple[int, int]]]) 
             paragraph.append((*found[0], turn_index))
         else:
             paragraph.extend([(start, end, turn_index) for start, end in found])
-        sentence.extend([(start, end, turn_index) for start, end in sents])
+        offset = turn.start
+        sentence.extend([(offset + start, offset + end, turn_index) for start, end in sents])
     return {"sentence": sentence, "paragraph": paragraph, "turn": whole}
 
 
