@@ -31,6 +31,8 @@ _TEXT_COLUMNS = tuple(i for i, c in enumerate(SEGMENT_COLUMNS) if c not in ("seg
 _FORMULA_FIRST = frozenset(FORMULA_STARTS)
 #: the bytes a cell that neutralising changes starts with
 _FORMULA_BYTES = numpy.frombuffer("".join(FORMULA_STARTS).encode("ascii"), dtype=numpy.uint8)
+#: True at each such byte's value
+_FORMULA_TABLE = numpy.isin(numpy.arange(256), _FORMULA_BYTES)
 _FORMULA_CLASS = b"[" + re.escape("".join(FORMULA_STARTS).encode("ascii")) + b"]"
 #: the first cell, and a later one (after a comma or line break), maybe inside a quote
 _FORMULA_FIRST_CELL = re.compile(b'"?' + _FORMULA_CLASS)
@@ -54,9 +56,11 @@ def _may_neutralise(data: bytes) -> bool:
     values = numpy.frombuffer(data, dtype=numpy.uint8)
     starts = numpy.flatnonzero((values[:-1] == ord(",")) | (values[:-1] == ord("\n"))) + 1
     starts = numpy.concatenate(([0], starts))
-    quoted = starts[values[starts] == ord('"')] + 1
-    firsts = numpy.concatenate((values[starts], values[quoted[quoted < len(values)]]))
-    return bool(numpy.isin(firsts, _FORMULA_BYTES).any())
+    firsts = values[starts]
+    if _FORMULA_TABLE[firsts].any():
+        return True
+    quoted = starts[firsts == ord('"')] + 1
+    return bool(_FORMULA_TABLE[values[quoted[quoted < len(values)]]].any())
 
 
 def _spreadsheet_row(row: Sequence[Any]) -> Sequence[Any]:
