@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,18 +11,19 @@ from casecode.errors import TranscriptError
 from casecode.load.registry import RawDocument, ReadOptions, decode, reader, require_text
 
 
+#: the line that closes front matter: "---" or "...", maybe followed by whitespace
+_CLOSING = re.compile(r"^(?:---|\.\.\.)[^\S\n]*$", re.MULTILINE)
+
+
 def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
     """Split ``---``-fenced YAML front matter from the body. Returns (metadata, body)."""
     if not text.startswith("---\n"):
         return {}, text
-    lines = text.split("\n")
-    for number, line in enumerate(lines[1:], start=1):
-        if line.rstrip() in ("---", "..."):
-            header = "\n".join(lines[1:number])
-            body = "\n".join(lines[number + 1 :])
-            break
-    else:
+    closing = _CLOSING.search(text, 4)
+    if closing is None:
         raise TranscriptError(f"{path}:1: front matter opened with '---' is never closed", hint="end it with a line '---'")
+    header = text[4 : max(4, closing.start() - 1)]
+    body = text[closing.end() + 1 :]
     metadata, lines_of, problems = load_with_lines(header, str(path)) if header.strip() else ({}, {}, [])
     if problems:
         problem = problems[0]

@@ -133,3 +133,40 @@ def test_ignored_files_are_listed_not_dropped_silently(tmp_path: Path) -> None:
     corpus = load_corpus([tmp_path], case_from="folder")
     assert [d.id for d in corpus.documents] == ["c/a"]
     assert corpus.ignored == ((str((tmp_path / "c" / "notes.pages").as_posix()), "no reader for '.pages'"),)
+
+
+def test_front_matter_closes_at_the_first_fence_line_whatever_the_whitespace() -> None:
+    """The body starts after the first line that is "---" or "..." (trailing whitespace of
+    any kind allowed), as splitting the text into lines at "\\n" finds it."""
+    import random
+
+    from casecode.load.text import split_front_matter
+
+    def by_lines(text: str) -> str | None:
+        lines = text.split("\n")
+        for number, line in enumerate(lines[1:], start=1):
+            if line.rstrip() in ("---", "..."):
+                return "\n".join(lines[number + 1 :])
+        return None
+
+    chance = random.Random(5)
+    pieces = ["---", "...", "\n", " ", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u3000", "a", "-", ".", "----", "--- x", "#"]
+    checked = unclosed = 0
+    for _ in range(5000):
+        header = "".join(chance.choice(["case: a\n", "role: b\n", "# note\n", "\n"]) for _ in range(chance.randint(0, 3)))
+        fence = chance.choice(["---", "...", "---", "...", "--- x", "----"]) + "".join(chance.choice(pieces[4:12]) for _ in range(chance.randint(0, 2)))
+        end = chance.choice(["\n", "\n", "\n", ""])  # mostly a line of its own
+        text = "---\n" + header + fence + end + "".join(chance.choice(pieces) for _ in range(chance.randint(0, 12)))
+        body = by_lines(text)
+        if body is None:
+            with pytest.raises(TranscriptError, match="never closed"):
+                split_front_matter(text, Path("t.md"))
+            unclosed += 1
+            continue
+        try:
+            _, found = split_front_matter(text, Path("t.md"))
+        except TranscriptError:
+            continue  # the header is not valid YAML: its own error
+        assert found == body, repr(text)
+        checked += 1
+    assert checked > 1500 and unclosed > 500
