@@ -122,20 +122,44 @@ def _store(docs: list[Doc], attr: int, values: numpy.ndarray, begins: numpy.ndar
 
 
 class _LexemeTable:
-    """Word-form attributes (punctuation, length, lower-case form, whitespace) as arrays.
+    """Word-form attributes (punctuation, length, lower-case form, whitespace, sentence-final) as arrays.
 
     They belong to the word form (the lexeme), not the token: reading them once per
     form and looking them up for a batch's ``ORTH`` column is cheaper than
-    ``Doc.to_array`` reading them token by token.
+    ``Doc.to_array`` reading them token by token. Lookups go to a direct-mapped table
+    first (a slot per form hash's low bits; a form seen recently is nearly always
+    there) and to a sorted table of every form seen for the rest.
+
+    Args:
+        vocab: the pipeline's vocabulary.
+        finals: the forms (string hashes) that end a sentence.
     """
 
-    def __init__(self, vocab: Any) -> None:
+    SLOTS = 1 << 16
+
+    def __init__(self, vocab: Any, finals: frozenset[int]) -> None:
         self.vocab = vocab
+        self.finals = finals
         self.orths = numpy.empty(0, dtype=numpy.uint64)  # sorted
-        self.values = numpy.empty((0, 4), dtype=numpy.uint64)
+        self.values = numpy.empty((0, 5), dtype=numpy.uint64)
+        self.slot_orths = numpy.zeros(self.SLOTS, dtype=numpy.uint64)  # 0: empty (no word form is "")
+        self.slot_values = numpy.zeros((self.SLOTS, 5), dtype=numpy.uint64)
 
     def __call__(self, orths: numpy.ndarray) -> numpy.ndarray:
-        """IS_PUNCT, LENGTH, LOWER and IS_SPACE (columns) of each form in ``orths``."""
+        """IS_PUNCT, LENGTH, LOWER, IS_SPACE and sentence-final (columns) of each form in ``orths``."""
+        slots = (orths & numpy.uint64(self.SLOTS - 1)).astype(numpy.intp)
+        values = self.slot_values[slots]
+        missed = numpy.flatnonzero(self.slot_orths[slots] != orths)
+        if len(missed):
+            forms = orths[missed]
+            found = self._sorted(forms)
+            values[missed] = found
+            # a slot shared by two forms of the batch keeps the last (orth and values alike)
+            self.slot_orths[slots[missed]] = forms
+            self.slot_values[slots[missed]] = found
+        return values
+
+    def _sorted(self, orths: numpy.ndarray) -> numpy.ndarray:
         at = numpy.searchsorted(self.orths, orths)
         if len(self.orths) == 0 or not numpy.array_equal(self.orths[numpy.minimum(at, len(self.orths) - 1)], orths):
             self._learn(orths)
@@ -145,8 +169,10 @@ class _LexemeTable:
     def _learn(self, orths: numpy.ndarray) -> None:
         new = numpy.setdiff1d(orths, self.orths)
         strings = self.vocab.strings
+        values = numpy.empty((len(new), 5), dtype=numpy.uint64)
         # read the way Doc.to_array reads them: a Doc of one token per new form
-        values = Doc(self.vocab, words=[strings[orth] for orth in new.tolist()]).to_array([IS_PUNCT, LENGTH, LOWER, IS_SPACE]).reshape(-1, 4)
+        values[:, :4] = Doc(self.vocab, words=[strings[orth] for orth in new.tolist()]).to_array([IS_PUNCT, LENGTH, LOWER, IS_SPACE]).reshape(-1, 4)
+        values[:, 4] = [orth in self.finals for orth in new.tolist()]
         orths = numpy.concatenate([self.orths, new])
         order = numpy.argsort(orths, kind="stable")
         self.orths, self.values = orths[order], numpy.concatenate([self.values, values])[order]
@@ -169,19 +195,16 @@ class Sentencizer(_BatchComponent):
         if not all(nlp.vocab[c].is_punct for c in chars):  # what _annotate relies on
             raise PipelineError(f"the {nlp.lang} vocabulary does not count every sentence-final character as punctuation", hint="use a pipeline with its own sentence splitter (--model)")
         self.punct = frozenset(nlp.vocab.strings.add(c) for c in chars)
-        self.lexemes = _LexemeTable(nlp.vocab)
+        self.lexemes = _LexemeTable(nlp.vocab, self.punct)
 
     def _annotate(self, docs: list[Doc], begins: numpy.ndarray, ends: numpy.ndarray) -> None:
         read = _joined(docs, [ORTH, IDX])
+        forms = self.lexemes(read[:, 0])
         # columns: ORTH, IS_PUNCT, IDX, LENGTH, LOWER, IS_SPACE
         values = numpy.empty((len(read), 6), dtype=numpy.uint64)
         values[:, [0, 2]] = read
-        values[:, [1, 3, 4, 5]] = self.lexemes(read[:, 0])
-        # Every sentence-final character is punctuation: only punctuation tokens are looked up.
-        candidates = numpy.flatnonzero(values[:, 1])
-        final = numpy.zeros(len(values), dtype=bool)
-        punct = self.punct
-        final[candidates] = [orth in punct for orth in values[candidates, 0].tolist()]
+        values[:, [1, 3, 4, 5]] = forms[:, :4]
+        final = forms[:, 4].astype(bool)
         finals = numpy.cumsum(final)  # sentence-final tokens up to each token
         words = numpy.flatnonzero(~final & (values[:, 1] == 0))
         seen = finals[words]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import numpy
 import pytest
 
 from casecode.coding.segment import sentences
@@ -187,3 +188,29 @@ def test_word_count_equals_str_split() -> None:
     texts += [d.text for d in load_corpus([ROOT / "transcripts_example"]).documents]
     for text in texts:
         assert word_count(text) == len(text.split()), repr(text[:60])
+
+
+@pytest.mark.parametrize("slots", [1, 4, 1 << 16])
+def test_word_form_lookups_equal_the_docs_own_arrays_whatever_the_slots_share(slots: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sentencizer's word-form table gives Doc.to_array's values also when forms share
+    a slot of its direct-mapped part (one slot: every form shares it)."""
+    from spacy.attrs import IS_PUNCT, IS_SPACE, LENGTH, LOWER, ORTH
+
+    from casecode import nlp as nlp_module
+
+    monkeypatch.setattr(nlp_module._LexemeTable, "SLOTS", slots)
+    pipeline = build_pipeline(None, lemmas=False, fresh=True)
+    table = pipeline.get_pipe("casecode_sentencizer").lexemes
+    assert table.slot_orths.shape == (slots,)
+    from spacy.pipeline import Sentencizer as SpacySentencizer
+
+    finals = set(SpacySentencizer.default_punct_chars)
+    texts = turn_texts() + generated_turns(400, seed=9)
+    for batch in range(0, len(texts), 25):
+        docs = [pipeline.make_doc(text) for text in texts[batch : batch + 25] if text]
+        orths = numpy.concatenate([doc.to_array([ORTH]) for doc in docs]).astype(numpy.uint64)
+        expected = numpy.concatenate([doc.to_array([IS_PUNCT, LENGTH, LOWER, IS_SPACE]).reshape(-1, 4) for doc in docs])
+        found = table(orths)
+        assert found[:, :4].tolist() == expected.tolist()
+        words = [token.text for doc in docs for token in doc]
+        assert found[:, 4].tolist() == [word in finals for word in words]
