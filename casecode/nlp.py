@@ -192,7 +192,7 @@ class Sentencizer(_BatchComponent):
 
         self.name = name
         chars = SpacySentencizer.default_punct_chars
-        if not all(nlp.vocab[c].is_punct for c in chars):  # what _annotate relies on
+        if not all(nlp.vocab[c].is_punct for c in chars):  # spaCy's rule counts them as punctuation; a vocabulary that does not is another rule
             raise PipelineError(f"the {nlp.lang} vocabulary does not count every sentence-final character as punctuation", hint="use a pipeline with its own sentence splitter (--model)")
         self.punct = frozenset(nlp.vocab.strings.add(c) for c in chars)
         self.lexemes = _LexemeTable(nlp.vocab, self.punct)
